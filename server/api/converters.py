@@ -1,0 +1,174 @@
+"""Conversions between protobuf messages and domain values, both directions.
+
+JSON values travel as google.protobuf.Value. json_format turns every number into a
+float (5 -> 5.0); values here keep integral numbers as int so stored JSON reads back
+as written, hence the small hand-written walkers below.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from google.protobuf import struct_pb2
+
+from datastore.v1 import auth_pb2, descriptor_pb2, entry_pb2, sharing_pb2
+from server.domain import types as t
+from server.domain.errors import InvalidArgument
+
+_MAX_SAFE_INT = 2**53
+
+# ---------------------------------------------------------------- JSON values
+
+
+def value_from_proto(v: struct_pb2.Value, field: str = "value") -> Any:
+    kind = v.WhichOneof("kind")
+    if kind == "string_value":
+        return v.string_value
+    if kind == "number_value":
+        n = v.number_value
+        if math.isnan(n) or math.isinf(n):
+            raise InvalidArgument.for_field(field, "numbers must be finite")
+        return int(n) if n.is_integer() and abs(n) < _MAX_SAFE_INT else n
+    if kind == "bool_value":
+        return v.bool_value
+    if kind == "struct_value":
+        return {k: value_from_proto(x, f"{field}.{k}") for k, x in v.struct_value.fields.items()}
+    if kind == "list_value":
+        return [value_from_proto(x, f"{field}[{i}]") for i, x in enumerate(v.list_value.values)]
+    if kind == "null_value":
+        return None
+    raise InvalidArgument.for_field(field, "is an empty google.protobuf.Value (no kind set)")
+
+
+def value_to_proto(value: Any, out: struct_pb2.Value | None = None) -> struct_pb2.Value:
+    out = struct_pb2.Value() if out is None else out
+    if value is None:
+        out.null_value = struct_pb2.NULL_VALUE
+    elif isinstance(value, bool):
+        out.bool_value = value
+    elif isinstance(value, (int, float)):
+        out.number_value = value
+    elif isinstance(value, str):
+        out.string_value = value
+    elif isinstance(value, dict):
+        fields = out.struct_value.fields
+        out.struct_value.SetInParent()
+        for k, x in value.items():
+            value_to_proto(x, fields[k])
+    elif isinstance(value, list):
+        values = out.list_value.values
+        out.list_value.SetInParent()
+        for x in value:
+            value_to_proto(x, values.add())
+    else:  # pragma: no cover - stored values are JSON
+        raise TypeError(f"not a JSON value: {type(value).__name__}")
+    return out
+
+
+# ------------------------------------------------------------------- enums
+
+DATA_TYPES = {
+    descriptor_pb2.DATA_TYPE_MAP: t.DataType.MAP,
+    descriptor_pb2.DATA_TYPE_LIST: t.DataType.LIST,
+}
+BEHAVIOUR_TYPES = {
+    descriptor_pb2.BEHAVIOUR_TYPE_CENTRAL: t.BehaviourType.CENTRAL,
+    descriptor_pb2.BEHAVIOUR_TYPE_LOCAL: t.BehaviourType.LOCAL,
+    descriptor_pb2.BEHAVIOUR_TYPE_DISTRIBUTED: t.BehaviourType.DISTRIBUTED,
+}
+ACCESS = {sharing_pb2.ACCESS_READ: t.Access.READ, sharing_pb2.ACCESS_WRITE: t.Access.WRITE}
+
+
+def _inverse(table: dict) -> dict:
+    return {v: k for k, v in table.items()}
+
+
+DATA_TYPES_OUT = _inverse(DATA_TYPES)
+BEHAVIOUR_TYPES_OUT = _inverse(BEHAVIOUR_TYPES)
+ACCESS_OUT = _inverse(ACCESS)
+
+
+def enum_in(table: dict, number: int, field: str, allowed: str) -> Any:
+    """Maps a proto enum number; unset (0) -> None; unknown -> INVALID_ARGUMENT."""
+    if number == 0:
+        return None
+    try:
+        return table[number]
+    except KeyError:
+        raise InvalidArgument.for_field(field, f"unknown value {number}; use {allowed}") from None
+
+
+# ---------------------------------------------------------------- resources
+
+
+def user_info(ref: t.UserRef | None, out: auth_pb2.UserInfo) -> None:
+    if ref is None:
+        return
+    out.id = ref.id
+    out.customer_id = ref.customer_id
+    out.name = ref.username
+    out.user_name = ref.username
+    out.type = "user"
+
+
+def descriptor_to_proto(d: t.Descriptor) -> descriptor_pb2.Descriptor:
+    out = descriptor_pb2.Descriptor(
+        name=d.name,
+        description=d.description,
+        data_type=DATA_TYPES_OUT[d.data_type],
+        behaviour_type=BEHAVIOUR_TYPES_OUT[d.behaviour_type],
+        life_time=d.life_time,
+        global_data=d.global_data,
+        expire_data=d.expire_data,
+        deleted=d.deleted,
+        use_lower_case_keys=d.use_lower_case_keys,
+        last_updated_timestamp=d.updated_at,
+        created_timestamp=d.created_at,
+    )
+    user_info(d.updated_by, out.last_updated_by_user)
+    user_info(d.created_by, out.created_by_user)
+    return out
+
+
+def entry_to_proto(e: t.Entry, out: entry_pb2.Entry | None = None) -> entry_pb2.Entry:
+    out = entry_pb2.Entry() if out is None else out
+    out.store = e.store
+    out.key = e.key
+    out.customer_id = e.customer_id
+    if e.has_value:
+        value_to_proto(e.value, out.value)
+    out.revision = e.revision
+    out.deleted = e.deleted
+    out.created_timestamp = e.created_at
+    out.last_updated_timestamp = e.updated_at
+    user_info(e.created_by, out.created_by_user)
+    user_info(e.updated_by, out.last_updated_by_user)
+    return out
+
+
+def entries_to_proto(entries: list[t.Entry], repeated) -> None:
+    for e in entries:
+        entry_to_proto(e, repeated.add())
+
+
+def grant_to_proto(g: t.GrantInfo) -> sharing_pb2.Grant:
+    return sharing_pb2.Grant(
+        customer_id=g.customer_id,
+        user_name=g.username,
+        group_name=g.group_name,
+        access=ACCESS_OUT[g.access],
+    )
+
+
+def principal_to_user(p: t.Principal) -> auth_pb2.User:
+    return auth_pb2.User(
+        id=p.user_id,
+        user_name=p.username,
+        customer_id=p.customer_id,
+        admin=p.admin,
+        global_data=p.global_data,
+        readable_customer_ids=sorted(p.readable),
+        writable_customer_ids=sorted(p.writable),
+        groups=list(p.groups),
+    )

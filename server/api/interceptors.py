@@ -1,0 +1,142 @@
+"""Server interceptors, outermost first: errors -> database connection -> auth.
+
+grpc's interceptor API returns a handler per call; each interceptor here wraps the
+handler's behaviour function (unary and server-streaming, the arities this API uses),
+so its code runs inside the call, in the worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Iterator
+
+import grpc
+
+from server.api import context as call_context
+from server.api import status
+from server.domain.errors import DomainError
+from server.services.auth import AuthService
+from server.storage.db import ensure_connection
+
+log = logging.getLogger(__name__)
+
+Behavior = Callable[[Any, grpc.ServicerContext], Any]
+
+# Methods that need no credentials: health, reflection and the token exchange itself.
+OPEN_METHOD_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
+OPEN_METHODS = frozenset({"/datastore.v1.AuthService/CreateToken"})
+
+
+def is_open(method: str) -> bool:
+    return method in OPEN_METHODS or method.startswith(OPEN_METHOD_PREFIXES)
+
+
+class _WrappingInterceptor(grpc.ServerInterceptor):
+    """Wraps unary and server-streaming behaviours with `around` (a context manager)."""
+
+    def applies_to(self, method: str) -> bool:
+        return True
+
+    def around(self, context: grpc.ServicerContext, method: str) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or not self.applies_to(method):
+            return handler
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            def unary(request, context):
+                with self.around(context, method):
+                    return inner(request, context)
+
+            return handler._replace(unary_unary=unary)
+        if handler.unary_stream:
+            inner_stream = handler.unary_stream
+
+            def stream(request, context) -> Iterator[Any]:
+                with self.around(context, method):
+                    yield from inner_stream(request, context)
+
+            return handler._replace(unary_stream=stream)
+        return handler
+
+
+class _Around:
+    """Tiny context-manager base so each interceptor states only enter/exit."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return False
+
+
+class ErrorInterceptor(_WrappingInterceptor):
+    """The only place that aborts a call: DomainError -> its status, anything else ->
+    INTERNAL with a logged traceback and no internals on the wire."""
+
+    class _Guard(_Around):
+        def __init__(self, context: grpc.ServicerContext, method: str) -> None:
+            self.context, self.method = context, method
+
+        def __exit__(self, exc_type, exc, tb):
+            if exc is None or isinstance(exc, GeneratorExit):
+                return False
+            if isinstance(exc, DomainError):
+                self.context.abort_with_status(status.to_status(exc))
+            log.error("unhandled error in %s", self.method, exc_info=(exc_type, exc, tb))
+            self.context.abort_with_status(status.internal_status())
+            return False  # pragma: no cover - abort raises
+
+    def around(self, context, method):
+        return self._Guard(context, method)
+
+
+class DbConnectionInterceptor(_WrappingInterceptor):
+    """Makes sure the worker thread has an open connection; it stays open for reuse."""
+
+    def applies_to(self, method: str) -> bool:
+        return not method.startswith(OPEN_METHOD_PREFIXES)
+
+    class _Conn(_Around):
+        def __enter__(self):
+            ensure_connection()
+            return self
+
+    def around(self, context, method):
+        return self._Conn()
+
+
+class AuthInterceptor(_WrappingInterceptor):
+    """Deny by default: every method but the open ones needs valid credentials. The
+    resolved Principal is available to servicers through api.context."""
+
+    def __init__(self, auth: AuthService) -> None:
+        self.auth = auth
+
+    def applies_to(self, method: str) -> bool:
+        return not is_open(method)
+
+    class _Auth(_Around):
+        def __init__(self, auth: AuthService, context: grpc.ServicerContext) -> None:
+            self.auth, self.context, self.token = auth, context, None
+
+        def __enter__(self):
+            metadata = {k: v for k, v in self.context.invocation_metadata() if isinstance(v, str)}
+            self.token = call_context.set_principal(self.auth.authenticate(metadata))
+            return self
+
+        def __exit__(self, exc_type, exc, tb):
+            if self.token is not None:
+                call_context.reset_principal(self.token)
+            return False
+
+    def around(self, context, method):
+        return self._Auth(self.auth, context)

@@ -1,0 +1,170 @@
+"""The `datastore` command: serve, and the admin commands of the operating contract."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from server.config import DEFAULT_GRPC, DEFAULT_HTTP, Settings
+from server.domain import types as t
+from server.domain.errors import DomainError
+
+
+def _db_url(ns: argparse.Namespace) -> str:
+    return Settings.from_env(db_url=ns.db).db_url
+
+
+def _open_db(ns: argparse.Namespace) -> None:
+    from server.storage.db import init_database
+
+    init_database(_db_url(ns))
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    from server.app import DatastoreServer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(db_url=ns.db, grpc_addr=ns.grpc, http_addr=ns.http)
+    server = DatastoreServer(settings)
+    grpc_addr, http_addr = server.start()
+    print(f"grpc listening on {grpc_addr}", flush=True)
+    if http_addr:
+        print(f"http listening on {http_addr}", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    return 0
+
+
+def cmd_customer_add(ns: argparse.Namespace) -> int:
+    from server.services.auth import add_customer
+
+    _open_db(ns)
+    add_customer(ns.id, ns.name)
+    print(f"customer {ns.id} added")
+    return 0
+
+
+def cmd_user_add(ns: argparse.Namespace) -> int:
+    from server.services.auth import AuthService
+
+    _open_db(ns)
+    AuthService().add_user(
+        ns.username, ns.password, customer_id=ns.customer, admin=ns.admin, global_data=ns.global_data
+    )
+    print(f"user {ns.username} added")
+    return 0
+
+
+def cmd_grant(ns: argparse.Namespace) -> int:
+    from server.services.sharing import SharingService
+
+    _open_db(ns)
+    SharingService().set(None, t.GrantInfo(customer_id=ns.customer, access=t.Access(ns.access), username=ns.username))
+    print(f"granted {ns.access} on customer {ns.customer} to {ns.username}")
+    return 0
+
+
+def cmd_group_add(ns: argparse.Namespace) -> int:
+    from server.services.auth import add_group
+
+    _open_db(ns)
+    add_group(ns.name)
+    print(f"group {ns.name} added")
+    return 0
+
+
+def cmd_group_add_user(ns: argparse.Namespace) -> int:
+    from server.services.auth import add_group_member
+
+    _open_db(ns)
+    add_group_member(ns.name, ns.username)
+    print(f"user {ns.username} added to group {ns.name}")
+    return 0
+
+
+def cmd_token_create(ns: argparse.Namespace) -> int:
+    from server.services.auth import AuthService
+
+    _open_db(ns)
+    print(AuthService().token_for_user(ns.username, ns.days).token)
+    return 0
+
+
+def cmd_migrate(ns: argparse.Namespace) -> int:
+    from server.storage.migrations import current_version
+    from server.storage.db import database
+
+    _open_db(ns)
+    print(f"schema at version {current_version(database.obj)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="datastore", description="Data-store service")
+    db_help = "database URL (default $DATASTORE_DB or sqlite:///datastore.db)"
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(subparsers, name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = subparsers.add_parser(name, help=help_text)
+        p.add_argument("--db", help=db_help)
+        p.set_defaults(func=func)
+        return p
+
+    p = command(sub, "serve", cmd_serve, "run the gRPC server and the HTTP listener")
+    p.add_argument("--grpc", default=DEFAULT_GRPC, help=f"gRPC HOST:PORT (default {DEFAULT_GRPC})")
+    p.add_argument("--http", default=DEFAULT_HTTP, help=f"HTTP HOST:PORT (default {DEFAULT_HTTP})")
+
+    customer = sub.add_parser("customer", help="manage customers").add_subparsers(dest="action", required=True)
+    p = command(customer, "add", cmd_customer_add, "add a customer")
+    p.add_argument("id", type=int)
+    p.add_argument("name")
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    p = command(user, "add", cmd_user_add, "add a user")
+    p.add_argument("username")
+    p.add_argument("--password", required=True)
+    p.add_argument("--customer", type=int, default=1, help="home customer (default 1, created on demand)")
+    p.add_argument("--admin", action="store_true")
+    p.add_argument("--global-data", action="store_true", help="may access global stores")
+
+    p = command(sub, "grant", cmd_grant, "grant a user access to a customer's entries")
+    p.add_argument("username")
+    p.add_argument("--customer", type=int, required=True)
+    p.add_argument("--access", choices=["read", "write"], required=True)
+
+    group = sub.add_parser("group", help="manage groups").add_subparsers(dest="action", required=True)
+    p = command(group, "add", cmd_group_add, "add a group")
+    p.add_argument("name")
+    p = command(group, "add-user", cmd_group_add_user, "add a user to a group")
+    p.add_argument("name")
+    p.add_argument("username")
+
+    token = sub.add_parser("token", help="manage tokens").add_subparsers(dest="action", required=True)
+    p = command(token, "create", cmd_token_create, "create a token; prints it alone")
+    p.add_argument("username")
+    p.add_argument("--days", type=int, default=None, help="lifetime in days (default 14)")
+
+    command(sub, "migrate", cmd_migrate, "create or upgrade the schema")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    try:
+        return ns.func(ns)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

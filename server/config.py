@@ -1,0 +1,39 @@
+"""Server settings: command-line flags over environment variables over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_DB = "sqlite:///datastore.db"
+DEFAULT_GRPC = "127.0.0.1:50051"
+DEFAULT_HTTP = "127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = DEFAULT_DB
+    grpc_addr: str = DEFAULT_GRPC
+    http_addr: str | None = DEFAULT_HTTP
+    token_days: int = 14
+    workers: int = 16  # gRPC worker threads = concurrent calls in progress
+    sweep_interval_s: float = 60.0
+    grace_s: float = 10.0  # time in-flight calls get on shutdown
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = {
+            "db_url": os.environ.get("DATASTORE_DB", DEFAULT_DB),
+            "token_days": int(os.environ.get("DATASTORE_TOKEN_DAYS", "14")),
+            "workers": int(os.environ.get("DATASTORE_WORKERS", "16")),
+            "sweep_interval_s": float(os.environ.get("DATASTORE_SWEEP_INTERVAL", "60")),
+        }
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**env)
+
+
+def split_addr(addr: str) -> tuple[str, int]:
+    host, sep, port = addr.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"address must be HOST:PORT, got {addr!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)

@@ -1,0 +1,119 @@
+"""Plain, immutable domain values passed between services and the api layer."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+GLOBAL_CUSTOMER_ID = 0
+
+
+class DataType(str, enum.Enum):
+    MAP = "MAP"
+    LIST = "LIST"
+
+
+class BehaviourType(str, enum.Enum):
+    CENTRAL = "CENTRAL"
+    LOCAL = "LOCAL"
+    DISTRIBUTED = "DISTRIBUTED"
+
+
+class Access(str, enum.Enum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A reduced user (Argus's UserInfo)."""
+
+    id: int
+    username: str
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, resolved once per call by the auth interceptor."""
+
+    user_id: int
+    username: str
+    customer_id: int
+    admin: bool
+    global_data: bool
+    readable: frozenset[int]
+    writable: frozenset[int]
+    groups: tuple[str, ...] = ()
+    token_id: int | None = None  # None when authenticated by password
+
+    @property
+    def ref(self) -> UserRef:
+        return UserRef(self.user_id, self.username, self.customer_id)
+
+    def can_read(self, customer_id: int) -> bool:
+        if customer_id == GLOBAL_CUSTOMER_ID:
+            return self.admin or self.global_data
+        return self.admin or customer_id in self.readable
+
+    def can_write(self, customer_id: int) -> bool:
+        if customer_id == GLOBAL_CUSTOMER_ID:
+            return self.admin or self.global_data
+        return self.admin or customer_id in self.writable
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    name: str
+    description: str
+    data_type: DataType
+    behaviour_type: BehaviourType
+    life_time: int
+    global_data: bool
+    expire_data: bool
+    use_lower_case_keys: bool
+    deleted: bool
+    created_at: int
+    created_by: UserRef | None
+    updated_at: int
+    updated_by: UserRef | None
+    id: int = 0  # storage id, used to address the store's entries
+
+    @property
+    def reachable(self) -> bool:
+        """Only CENTRAL stores keep data in the database (seed 000)."""
+        return self.behaviour_type is BehaviourType.CENTRAL
+
+    def expiry_cutoff(self, now_ms: int) -> int | None:
+        """Entries last updated before this instant are expired (None: no retention)."""
+        return now_ms - self.life_time if self.expire_data else None
+
+
+@dataclass(frozen=True)
+class Entry:
+    store: str
+    customer_id: int
+    key: str
+    value: Any  # JSON value (None is JSON null); unused when has_value is False
+    has_value: bool  # MAP entries have a value, LIST entries only a key
+    revision: int
+    deleted: bool
+    created_at: int
+    created_by: UserRef | None
+    updated_at: int
+    updated_by: UserRef | None
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    customer_id: int
+    access: Access
+    username: str = ""
+    group_name: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any] = field(default_factory=list)
+    total: int = 0

@@ -1,0 +1,154 @@
+"""The query AST: one small tree every query surface compiles to.
+
+The canonical QueryService builds it from structured conditions; the DHIS2 query
+language (fields/filter/order) parses into the same nodes later. sql.py compiles it to
+SQL for SQLite (JSON1) and PostgreSQL (jsonb). Nothing here knows SQL or protobuf.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Union
+
+from server.domain.errors import InvalidArgument
+
+MAX_PATH_DEPTH = 5
+MAX_CONDITIONS = 20
+MAX_IN_VALUES = 100
+MAX_ORDERS = 5
+KEY_PATH_NAMES = ("_", "key")
+_FORBIDDEN_MEMBER_CHARS = set('"\\[]')
+
+
+class Op(enum.Enum):
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    IN = "in"
+    LIKE = "like"
+    ILIKE = "ilike"
+    NULL = "null"
+    NOT_NULL = "!null"
+
+
+UNARY_OPS = frozenset({Op.NULL, Op.NOT_NULL})
+ORDERING_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
+TEXT_OPS = frozenset({Op.LIKE, Op.ILIKE})
+
+
+@dataclass(frozen=True)
+class Path:
+    """The entry key (is_key) or a path into the JSON value (members; () is the root).
+
+    Integer members are array indexes, string members object keys.
+    """
+
+    members: tuple[str | int, ...] = ()
+    is_key: bool = False
+
+    @classmethod
+    def key(cls) -> "Path":
+        return cls(is_key=True)
+
+    @classmethod
+    def parse(cls, text: str, field: str = "path") -> "Path":
+        """'_' / 'key' -> the key; '.' -> the whole value; 'a.b.0' -> members."""
+        if text in KEY_PATH_NAMES:
+            return cls.key()
+        if text == ".":
+            return cls()
+        if not text:
+            raise InvalidArgument.for_field(field, "must not be empty (use '.' for the value)")
+        parts = text.split(".")
+        if len(parts) > MAX_PATH_DEPTH:
+            raise InvalidArgument.for_field(
+                field, f"'{text}' is deeper than {MAX_PATH_DEPTH} members"
+            )
+        members: list[str | int] = []
+        for part in parts:
+            if not part:
+                raise InvalidArgument.for_field(field, f"'{text}' has an empty member")
+            if any(c in _FORBIDDEN_MEMBER_CHARS or ord(c) < 0x20 for c in part):
+                raise InvalidArgument.for_field(
+                    field, f"'{text}' has a member with a quote, backslash or bracket"
+                )
+            members.append(int(part) if part.isdigit() else part)
+        return cls(tuple(members))
+
+    def __str__(self) -> str:
+        if self.is_key:
+            return "_"
+        return ".".join(str(m) for m in self.members) or "."
+
+
+@dataclass(frozen=True)
+class Condition:
+    path: Path
+    op: Op
+    value: Any = None
+
+    def __post_init__(self) -> None:
+        validate_condition(self)
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: "Node"
+
+
+Node = Union[Condition, And, Or, Not]
+
+
+@dataclass(frozen=True)
+class Order:
+    path: Path
+    descending: bool = False
+
+
+SCALAR_TYPES = (str, int, float, bool, type(None))
+
+
+def validate_condition(c: Condition) -> None:
+    name = f"conditions[{c.path}]"
+    if c.op in UNARY_OPS:
+        return
+    if c.op is Op.IN:
+        if not isinstance(c.value, (list, tuple)) or not c.value:
+            raise InvalidArgument.for_field(name, "'in' needs a non-empty list of values")
+        if len(c.value) > MAX_IN_VALUES:
+            raise InvalidArgument.for_field(name, f"'in' takes at most {MAX_IN_VALUES} values")
+        if not all(isinstance(v, SCALAR_TYPES) for v in c.value):
+            raise InvalidArgument.for_field(name, "'in' values must be numbers, strings, booleans or null")
+        return
+    if not isinstance(c.value, SCALAR_TYPES):
+        raise InvalidArgument.for_field(
+            name, f"'{c.op.value}' compares with a number, string, boolean or null, not a list or object"
+        )
+    if c.op in TEXT_OPS and not isinstance(c.value, str):
+        raise InvalidArgument.for_field(name, f"'{c.op.value}' needs a string pattern")
+    if c.op in ORDERING_OPS and (c.value is None or isinstance(c.value, bool)):
+        raise InvalidArgument.for_field(name, f"'{c.op.value}' needs a number or a string")
+
+
+def count_conditions(node: Node | None) -> int:
+    if node is None:
+        return 0
+    if isinstance(node, Condition):
+        return 1
+    if isinstance(node, Not):
+        return count_conditions(node.child)
+    return sum(count_conditions(c) for c in node.children)

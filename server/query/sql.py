@@ -1,0 +1,209 @@
+"""Compiles the query AST (ast.py) to Peewee expressions: SQLite JSON1 or PostgreSQL jsonb.
+
+Semantics, the same on both databases:
+- Comparisons are type-aware: a number operand only matches JSON numbers, a string only
+  JSON strings, a boolean only JSON booleans; `eq null` matches JSON null. Nothing is
+  coerced, so "5" (string) never equals 5 (number).
+- A condition on a missing path is false; `Not` turns "false or unknown" into true, so
+  `ne` also matches entries where the path is missing.
+- `like`/`ilike` match string values only; `%` and `_` are the wildcards.
+- The key path compares the entry key as text.
+Ordering follows each database's native order for mixed types; ties break on key and
+customer so pages are stable.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import peewee
+from peewee import SQL, Cast, Expression, NodeList, Value, fn
+
+from server.query.ast import And, Condition, Node, Not, Op, Or, Order, Path
+
+_CMP: dict[Op, Callable[[Any, Any], Expression]] = {
+    Op.EQ: lambda a, b: a == b,
+    Op.LT: lambda a, b: a < b,
+    Op.LE: lambda a, b: a <= b,
+    Op.GT: lambda a, b: a > b,
+    Op.GE: lambda a, b: a >= b,
+}
+
+
+def json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string"
+
+
+class _Dialect:
+    def __init__(self, value_field: peewee.Field) -> None:
+        self.value = value_field
+
+    def type_is(self, path: Path, kind: str) -> Expression:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def compare(self, path: Path, op: Op, operand: Any) -> Expression:  # pragma: no cover
+        raise NotImplementedError
+
+    def text(self, path: Path) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def sort_expr(self, path: Path) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def like(self, lhs: Any, pattern: str, insensitive: bool) -> Expression:
+        if insensitive:
+            return Expression(fn.lower(lhs), "LIKE", pattern.lower())
+        return Expression(lhs, "LIKE", pattern)
+
+    def key_sort(self, key_field: peewee.Field) -> Any:
+        return key_field
+
+
+class _Sqlite(_Dialect):
+    _TYPES = {
+        "number": ("integer", "real"),
+        "string": ("text",),
+        "null": ("null",),
+    }
+
+    @staticmethod
+    def json_path(path: Path) -> str:
+        out = "$"
+        for m in path.members:
+            out += f"[{m}]" if isinstance(m, int) else f'."{m}"'
+        return out
+
+    def type_is(self, path: Path, kind: str) -> Expression:
+        jtype = fn.json_type(self.value, self.json_path(path))
+        if kind == "boolean":
+            return jtype.in_(("true", "false"))
+        return jtype.in_(self._TYPES[kind])
+
+    def compare(self, path: Path, op: Op, operand: Any) -> Expression:
+        kind = json_kind(operand)
+        if kind == "null":
+            return fn.json_type(self.value, self.json_path(path)) == "null"
+        if kind == "boolean":
+            return fn.json_type(self.value, self.json_path(path)) == ("true" if operand else "false")
+        lhs = fn.json_extract(self.value, self.json_path(path))
+        return self.type_is(path, kind) & _CMP[op](lhs, operand)
+
+    def text(self, path: Path) -> Any:
+        return fn.json_extract(self.value, self.json_path(path))
+
+    def sort_expr(self, path: Path) -> Any:
+        return fn.json_extract(self.value, self.json_path(path))
+
+
+class _Postgres(_Dialect):
+    @staticmethod
+    def _path_literal(path: Path) -> Cast:
+        # Members never contain quotes, backslashes or brackets (ast.Path.parse).
+        return Cast(Value("{" + ",".join(f'"{m}"' for m in path.members) + "}"), "text[]")
+
+    def _extract(self, path: Path) -> NodeList:
+        return NodeList((self.value, SQL("#>"), self._path_literal(path)))
+
+    def type_is(self, path: Path, kind: str) -> Expression:
+        return fn.jsonb_typeof(self._extract(path)) == kind
+
+    def compare(self, path: Path, op: Op, operand: Any) -> Expression:
+        literal = Cast(Value(json.dumps(operand)), "jsonb")
+        if op is Op.EQ:
+            return Expression(self._extract(path), "=", literal)
+        return self.type_is(path, json_kind(operand)) & _CMP[op](self._extract(path), literal)
+
+    def text(self, path: Path) -> Any:
+        return NodeList((self.value, SQL("#>>"), self._path_literal(path)))
+
+    def sort_expr(self, path: Path) -> Any:
+        return self._extract(path)
+
+    def like(self, lhs: Any, pattern: str, insensitive: bool) -> Expression:
+        return Expression(lhs, "ILIKE" if insensitive else "LIKE", pattern)
+
+    def key_sort(self, key_field: peewee.Field) -> Any:
+        # Byte order, as on SQLite, whatever the database's default collation is.
+        return NodeList((key_field, SQL('COLLATE "C"')))
+
+
+def _is_postgres(database: Any) -> bool:
+    db = getattr(database, "obj", database)  # unwrap a DatabaseProxy
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+class Compiler:
+    """Compiles AST nodes against a model's JSON value column and key column."""
+
+    def __init__(self, database: Any, value_field: peewee.Field, key_field: peewee.Field) -> None:
+        self.key = key_field
+        self.dialect: _Dialect = (_Postgres if _is_postgres(database) else _Sqlite)(value_field)
+
+    def where(self, node: Node) -> Expression:
+        if isinstance(node, Condition):
+            return self._condition(node)
+        if isinstance(node, Not):
+            # NOT of "false or unknown" must be true: SQL NULL would drop the row.
+            return ~fn.COALESCE(self.where(node.child), False)
+        parts = [self.where(child) for child in node.children]
+        if not parts:
+            return SQL("1 = 1")
+        expr = parts[0]
+        for part in parts[1:]:
+            expr = (expr & part) if isinstance(node, And) else (expr | part)
+        return expr
+
+    def order_by(self, orders: tuple[Order, ...] | list[Order], customer_field: peewee.Field) -> list:
+        out = []
+        for order in orders:
+            expr = self.dialect.key_sort(self.key) if order.path.is_key else self.dialect.sort_expr(order.path)
+            out.append(expr.desc() if order.descending else expr.asc())
+        out.append(self.dialect.key_sort(self.key).asc())
+        out.append(customer_field.asc())
+        return out
+
+    def _condition(self, c: Condition) -> Expression:
+        d = self.dialect
+        if c.path.is_key:
+            return self._key_condition(c)
+        if c.op is Op.NULL:
+            return d.text(c.path).is_null()
+        if c.op is Op.NOT_NULL:
+            return d.text(c.path).is_null(False)
+        if c.op is Op.NE:
+            return self.where(Not(Condition(c.path, Op.EQ, c.value)))
+        if c.op is Op.IN:
+            return self.where(Or(tuple(Condition(c.path, Op.EQ, v) for v in c.value)))
+        if c.op in (Op.LIKE, Op.ILIKE):
+            return d.type_is(c.path, "string") & d.like(d.text(c.path), c.value, c.op is Op.ILIKE)
+        return d.compare(c.path, c.op, c.value)
+
+    def _key_condition(self, c: Condition) -> Expression:
+        key = self.key
+        if c.op is Op.NULL:
+            return SQL("1 = 0")  # every entry has a key
+        if c.op is Op.NOT_NULL:
+            return SQL("1 = 1")
+        if c.op is Op.IN:
+            return key.in_([_as_text(v) for v in c.value])
+        if c.op in (Op.LIKE, Op.ILIKE):
+            return self.dialect.like(key, c.value, c.op is Op.ILIKE)
+        if c.op is Op.NE:
+            return key != _as_text(c.value)
+        lhs = self.dialect.key_sort(key)
+        return _CMP[c.op](lhs, _as_text(c.value))
+
+
+def _as_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

@@ -1,0 +1,209 @@
+"""Authentication (credentials -> Principal), tokens, and the admin operations on users.
+
+Passwords are argon2 hashes; tokens are 256-bit random strings stored as SHA-256. Checks
+that compare secrets use hmac.compare_digest or argon2's own constant-time verify.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Mapping
+
+import argon2
+
+from server.domain import names
+from server.domain import types as t
+from server.domain.errors import InvalidArgument, Unauthenticated
+from server.storage import repos
+from server.storage.db import now_ms, write_transaction
+
+DAY_MS = 24 * 3600 * 1000
+DEFAULT_TOKEN_DAYS = 14
+TOKEN_SCHEMES = ("token", "apitoken", "bearer")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: int
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class _BasicCache:
+    """Remembers recent successful password checks so Basic auth is not one argon2 run
+    (~50 ms, by design) per call. Keyed by a SHA-256 of user and password; a changed
+    password or deleted user is noticed when the entry expires."""
+
+    def __init__(self, ttl_s: float = 60.0) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> int | None:
+        hit = self._entries.get(key)
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        return None
+
+    def put(self, key: str, user_id: int) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[key] = (user_id, time.monotonic() + self.ttl_s)
+
+
+class AuthService:
+    def __init__(self, *, token_days: int = DEFAULT_TOKEN_DAYS, hasher: argon2.PasswordHasher | None = None) -> None:
+        self.token_days = token_days
+        self.hasher = hasher or argon2.PasswordHasher()
+        self._basic_cache = _BasicCache()
+        # A fixed hash to verify against when the user does not exist, so a wrong
+        # username costs the same time as a wrong password.
+        self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
+
+    # ------------------------------------------------------------ authentication
+
+    def authenticate(self, metadata: Mapping[str, str]) -> t.Principal:
+        """Resolves the caller from gRPC metadata (lower-case keys); raises Unauthenticated."""
+        api_key = metadata.get("argus-api-key")
+        if api_key:
+            return self._by_token(api_key.strip())
+        header = metadata.get("authorization")
+        if not header:
+            raise Unauthenticated(
+                "no credentials: send 'authorization: Token <token>', 'authorization: Basic …' "
+                "or 'argus-api-key: <token>'",
+                reason="CREDENTIALS_MISSING",
+            )
+        scheme, _, credentials = header.strip().partition(" ")
+        scheme = scheme.lower()
+        credentials = credentials.strip()
+        if scheme in TOKEN_SCHEMES and credentials:
+            return self._by_token(credentials)
+        if scheme == "basic" and credentials:
+            return self._by_basic(credentials)
+        raise Unauthenticated(
+            "unsupported authorization header: use 'Token <token>', 'ApiToken <token>' or 'Basic <base64>'",
+            reason="CREDENTIALS_MALFORMED",
+        )
+
+    def _by_token(self, token: str) -> t.Principal:
+        found = repos.find_token(hash_token(token))
+        if found is None:
+            raise Unauthenticated("invalid token", reason="TOKEN_INVALID")
+        token_id, user_id, expires_at = found
+        if expires_at <= now_ms():
+            raise Unauthenticated("token expired; create a new one", reason="TOKEN_EXPIRED")
+        return repos.load_principal(user_id, token_id)
+
+    def _by_basic(self, credentials: str) -> t.Principal:
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("malformed Basic credentials", reason="CREDENTIALS_MALFORMED") from None
+        username, sep, password = decoded.partition(":")
+        if not sep:
+            raise Unauthenticated("malformed Basic credentials", reason="CREDENTIALS_MALFORMED")
+        return repos.load_principal(self.check_password(username, password))
+
+    def check_password(self, username: str, password: str) -> int:
+        """Returns the user id; raises Unauthenticated on any mismatch."""
+        cache_key = hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
+        cached = self._basic_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        found = repos.find_user(username)
+        stored = found[1] if found else self._dummy_hash
+        try:
+            self.hasher.verify(stored, password)
+        except argon2.exceptions.VerificationError:
+            found = None
+        except argon2.exceptions.InvalidHashError:
+            found = None
+        if found is None:
+            raise Unauthenticated("wrong username or password", reason="CREDENTIALS_INVALID")
+        user_id = found[0]
+        if self.hasher.check_needs_rehash(stored):
+            repos.set_password_hash(user_id, self.hasher.hash(password))
+        self._basic_cache.put(cache_key, user_id)
+        return user_id
+
+    # -------------------------------------------------------------------- tokens
+
+    def create_token(self, username: str, password: str) -> IssuedToken:
+        if not username:
+            raise InvalidArgument.for_field("username", "must not be empty")
+        if not password:
+            raise InvalidArgument.for_field("password", "must not be empty")
+        return self.issue_token(self.check_password(username, password))
+
+    def issue_token(self, user_id: int, days: int | None = None) -> IssuedToken:
+        days = self.token_days if days is None else days
+        if days <= 0:
+            raise InvalidArgument.for_field("days", "must be positive")
+        token = secrets.token_urlsafe(32)
+        expires_at = now_ms() + days * DAY_MS
+        repos.add_token(user_id, hash_token(token), expires_at)
+        return IssuedToken(token, expires_at)
+
+    def refresh_token(self, principal: t.Principal) -> IssuedToken:
+        with write_transaction():
+            if principal.token_id is not None:
+                repos.delete_token(principal.token_id)
+            return self.issue_token(principal.user_id)
+
+    def token_for_user(self, username: str, days: int | None = None) -> IssuedToken:
+        return self.issue_token(repos.user_id_by_name(username), days)
+
+    # --------------------------------------------------------------------- admin
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        customer_id: int = 1,
+        admin: bool = False,
+        global_data: bool = False,
+    ) -> int:
+        if not names.USERNAME_RE.match(username or ""):
+            raise InvalidArgument.for_field(
+                "username", "must be 1-150 letters, digits or @ . _ + -"
+            )
+        if len(password or "") < 8:
+            raise InvalidArgument.for_field("password", "must be at least 8 characters")
+        if customer_id <= 0:
+            raise InvalidArgument.for_field("customer", "must be a positive customer id (0 is 'global')")
+        password_hash = self.hasher.hash(password)
+        with write_transaction():
+            repos.ensure_customer(customer_id)
+            return repos.add_user(username, password_hash, customer_id, admin, global_data)
+
+
+def add_customer(customer_id: int, name: str) -> None:
+    if customer_id <= 0:
+        raise InvalidArgument.for_field("id", "must be positive (customer 0 'global' always exists)")
+    if not name or len(name) > 200:
+        raise InvalidArgument.for_field("name", "must be 1-200 characters")
+    repos.add_customer(customer_id, name)
+
+
+def add_group(name: str) -> None:
+    if not names.GROUP_NAME_RE.match(name or ""):
+        raise InvalidArgument.for_field("name", "must be 1-128 letters, digits, spaces or . _ -")
+    repos.add_group(name)
+
+
+def add_group_member(group_name: str, username: str) -> None:
+    repos.add_group_member(group_name, username)
+

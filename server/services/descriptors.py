@@ -1,0 +1,124 @@
+"""Store descriptors: validation and the admin-only lifecycle (seed 000)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from server.domain import names
+from server.domain import types as t
+from server.domain.errors import FailedPrecondition, InvalidArgument, ViolationCollector
+from server.services.access import require_admin
+from server.storage import repos
+from server.storage.db import write_transaction
+
+# Fields UpdateDescriptor may change; the others are fixed at creation or output only.
+MUTABLE_FIELDS = ("description", "life_time", "global_data", "expire_data", "use_lower_case_keys")
+IMMUTABLE_FIELDS = ("name", "data_type", "behaviour_type")
+OUTPUT_ONLY_FIELDS = (
+    "deleted",
+    "last_updated_timestamp",
+    "last_updated_by_user",
+    "created_timestamp",
+    "created_by_user",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class DescriptorSpec:
+    """What a caller may set on a descriptor (None: not given)."""
+
+    name: str
+    description: str = ""
+    data_type: t.DataType | None = None
+    behaviour_type: t.BehaviourType | None = None
+    life_time: int = 0
+    global_data: bool = False
+    expire_data: bool = False
+    use_lower_case_keys: bool = False
+
+
+def _check_retention(v: ViolationCollector, expire_data: bool, life_time: int) -> None:
+    if life_time < 0:
+        v.add("life_time", "must not be negative")
+    elif expire_data and life_time <= 0:
+        v.add("life_time", "must be positive (milliseconds) when expire_data is set")
+
+
+def _check_description(v: ViolationCollector, description: str) -> None:
+    if len(description) > names.DESCRIPTION_MAX:
+        v.add("description", f"must be at most {names.DESCRIPTION_MAX} characters")
+
+
+class DescriptorService:
+    def get(self, principal: t.Principal, name: str, *, include_deleted: bool = False) -> t.Descriptor:
+        names.check_store_name(name)
+        return repos.get_descriptor(name, include_deleted=include_deleted)
+
+    def list(self, principal: t.Principal, limit: int, offset: int, include_deleted: bool = False) -> t.Page:
+        limit, offset = names.check_limit(limit, offset)
+        return repos.list_descriptors(limit, offset, include_deleted)
+
+    def create(self, principal: t.Principal, spec: DescriptorSpec) -> t.Descriptor:
+        require_admin(principal, "create stores")
+        v = ViolationCollector()
+        try:
+            names.check_store_name(spec.name, "descriptor.name")
+        except InvalidArgument as exc:
+            v.violations.extend(exc.field_violations)
+        if spec.data_type is None:
+            v.add("descriptor.data_type", "must be MAP or LIST")
+        if spec.behaviour_type is None:
+            v.add("descriptor.behaviour_type", "must be CENTRAL, LOCAL or DISTRIBUTED")
+        _check_description(v, spec.description)
+        _check_retention(v, spec.expire_data, spec.life_time)
+        v.raise_if_any()
+        now = 0  # set by the repository
+        descriptor = t.Descriptor(
+            name=spec.name,
+            description=spec.description,
+            data_type=spec.data_type,  # type: ignore[arg-type]
+            behaviour_type=spec.behaviour_type,  # type: ignore[arg-type]
+            life_time=spec.life_time,
+            global_data=spec.global_data,
+            expire_data=spec.expire_data,
+            use_lower_case_keys=spec.use_lower_case_keys,
+            deleted=False,
+            created_at=now,
+            created_by=None,
+            updated_at=now,
+            updated_by=None,
+        )
+        return repos.create_descriptor(descriptor, principal.user_id)
+
+    def update(self, principal: t.Principal, name: str, changes: dict[str, Any]) -> t.Descriptor:
+        """changes: field name -> new value, already restricted to what the caller set."""
+        require_admin(principal, "change stores")
+        names.check_store_name(name, "descriptor.name")
+        v = ViolationCollector()
+        for field in changes:
+            if field in IMMUTABLE_FIELDS:
+                v.add(f"update_mask.{field}", "cannot be changed after creation")
+            elif field not in MUTABLE_FIELDS:
+                v.add(f"update_mask.{field}", "is not a field of a descriptor that can be updated")
+        v.raise_if_any()
+        with write_transaction():
+            current = repos.get_descriptor(name)
+            merged = dataclasses.replace(current, **changes)
+            _check_description(v, merged.description)
+            _check_retention(v, merged.expire_data, merged.life_time)
+            v.raise_if_any()
+            if merged.global_data != current.global_data and repos.count_entries(current):
+                raise FailedPrecondition(
+                    f"store '{name}' holds entries; global_data can only change while it is empty",
+                    reason="STORE_NOT_EMPTY",
+                    metadata={"store": name},
+                )
+            return repos.update_descriptor(current.id, changes, principal.user_id)
+
+    def delete(self, principal: t.Principal, name: str) -> t.Descriptor:
+        require_admin(principal, "delete stores")
+        names.check_store_name(name)
+        with write_transaction():
+            current = repos.get_descriptor(name)
+            return repos.update_descriptor(current.id, {"deleted": True}, principal.user_id)

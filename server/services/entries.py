@@ -1,0 +1,143 @@
+"""Entry reads and writes with the rules of seed 000.
+
+Order of checks on every call: the store exists (any user may list stores, so this
+leaks nothing) -> it is CENTRAL -> the customer is resolved -> permission -> input ->
+existence. Writes run in one transaction each; bulk puts are all or nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.domain import names
+from server.domain import types as t
+from server.domain.errors import Aborted, InvalidArgument, NotFound
+from server.services import access
+from server.storage import repos
+from server.storage.db import write_transaction
+
+
+class _Missing:
+    """Marks an absent value (distinct from JSON null)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+def open_store(name: str, field: str = "store") -> t.Descriptor:
+    names.check_store_name(name, field)
+    d = repos.get_descriptor(name)
+    access.require_reachable(d)
+    return d
+
+
+def normalize_key(d: t.Descriptor, key: str, field: str = "key") -> str:
+    names.check_key(key, field)
+    return key.lower() if d.use_lower_case_keys else key
+
+
+def check_value(d: t.Descriptor, value: Any, field: str = "value") -> Any:
+    if d.data_type is t.DataType.LIST:
+        if value is not MISSING:
+            raise InvalidArgument.for_field(field, f"store '{d.name}' is a LIST store: entries are keys only")
+        return None
+    if value is MISSING:
+        raise InvalidArgument.for_field(field, f"is required: store '{d.name}' is a MAP store")
+    names.check_value_size(value, field)
+    return value
+
+
+class EntryService:
+    def get(self, principal: t.Principal, store: str, key: str, customer_id: int | None) -> t.Entry:
+        d = open_store(store)
+        customer = access.resolve_customer(principal, d, customer_id)
+        access.require_read(principal, d, customer)
+        key = normalize_key(d, key)
+        entry = repos.get_entry(d, customer, key)
+        if entry is None:
+            raise NotFound(
+                f"key '{key}' does not exist in store '{store}' for customer {customer}",
+                reason="ENTRY_NOT_FOUND",
+                metadata={"store": store, "key": key, "customer_id": str(customer)},
+            )
+        return entry
+
+    def put(
+        self,
+        principal: t.Principal,
+        store: str,
+        key: str,
+        value: Any,
+        customer_id: int | None,
+        expected_revision: int | None = None,
+    ) -> t.Entry:
+        d = open_store(store)
+        customer = access.resolve_customer(principal, d, customer_id)
+        access.require_write(principal, d, customer)
+        key = normalize_key(d, key)
+        value = check_value(d, value)
+        if expected_revision is not None and expected_revision < 0:
+            raise InvalidArgument.for_field("expected_revision", "must not be negative")
+        with write_transaction():
+            self._require_customer(principal, customer)
+            written = repos.put_entries(
+                d, customer, [(key, value)], principal.user_id, expected_revision=expected_revision
+            )
+        if written is None:
+            raise Aborted(
+                f"key '{key}' in store '{store}' is not at revision {expected_revision}",
+                reason="REVISION_MISMATCH",
+                metadata={"store": store, "key": key, "expected_revision": str(expected_revision)},
+            )
+        return written[0]
+
+    def bulk_put(
+        self, principal: t.Principal, store: str, items: list[tuple[str, Any]], customer_id: int | None
+    ) -> list[t.Entry]:
+        d = open_store(store)
+        customer = access.resolve_customer(principal, d, customer_id)
+        access.require_write(principal, d, customer)
+        if not items:
+            raise InvalidArgument.for_field("entries", "must contain at least one entry")
+        if len(items) > names.BULK_MAX:
+            raise InvalidArgument.for_field("entries", f"at most {names.BULK_MAX} entries per call")
+        clean = [
+            (normalize_key(d, key, f"entries[{i}].key"), check_value(d, value, f"entries[{i}].value"))
+            for i, (key, value) in enumerate(items)
+        ]
+        names.check_keys_unique([k for k, _ in clean])
+        with write_transaction():
+            self._require_customer(principal, customer)
+            written = repos.put_entries(d, customer, clean, principal.user_id)
+        assert written is not None  # no expected revision: every row is written
+        return written
+
+    def delete(
+        self, principal: t.Principal, store: str, keys: list[str], customer_id: int | None
+    ) -> list[t.Entry]:
+        d = open_store(store)
+        customer = access.resolve_customer(principal, d, customer_id)
+        access.require_write(principal, d, customer)
+        if not keys:
+            raise InvalidArgument.for_field("keys", "name at least one key to delete")
+        if len(keys) > names.BULK_MAX:
+            raise InvalidArgument.for_field("keys", f"at most {names.BULK_MAX} keys per call")
+        clean = sorted({normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(keys)})
+        with write_transaction():
+            return repos.delete_entries(d, customer, clean, principal.user_id)
+
+    @staticmethod
+    def _require_customer(principal: t.Principal, customer_id: int) -> None:
+        # Own and granted customers exist (foreign keys); only admins can address any
+        # other, so only then can it be missing: say so instead of failing on the key.
+        if customer_id in principal.writable or customer_id == t.GLOBAL_CUSTOMER_ID:
+            return
+        if not repos.customer_exists(customer_id):
+            raise NotFound(
+                f"customer {customer_id} does not exist",
+                reason="CUSTOMER_NOT_FOUND",
+                metadata={"customer_id": str(customer_id)},
+            )

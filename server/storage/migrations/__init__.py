@@ -1,0 +1,67 @@
+"""Versioned schema migrations (playhouse.migrate).
+
+A new, empty database gets the current models' tables in one go and is stamped with
+LATEST. An existing database at an older version runs each pending step in order, each
+in its own transaction. To change the schema: change models.py, then append a step
+`(N, "what", fn(migrator))` below using `playhouse.migrate` operations
+(migrator.add_column(...), add_index(...), ...) and bump nothing else.
+
+With several servers on one PostgreSQL, an advisory lock makes the first one migrate
+and the others wait.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import peewee
+from playhouse.migrate import SchemaMigrator
+
+from server.storage.models import MODELS, Customer, SchemaVersion
+
+Step = tuple[int, str, Callable[[SchemaMigrator], None]]
+
+# Version 1 is the initial schema (models.py as first released).
+BASELINE = 1
+STEPS: list[Step] = []
+LATEST = max([BASELINE, *(v for v, _, _ in STEPS)])
+_PG_LOCK_ID = 0x64617461  # "data"
+
+
+def current_version(db: peewee.Database) -> int | None:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return None
+    row = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
+    return int(row) if row is not None else None
+
+
+def migrate_to_latest(db: peewee.Database) -> int:
+    is_pg = isinstance(db, peewee.PostgresqlDatabase)
+    if is_pg:
+        db.execute_sql("SELECT pg_advisory_lock(%s)", (_PG_LOCK_ID,))
+    try:
+        version = current_version(db)
+        if version is None:
+            with db.atomic():
+                db.create_tables(MODELS)
+                SchemaVersion.create(version=LATEST)
+            version = LATEST
+        migrator = SchemaMigrator.from_database(db)
+        for step_version, _what, step in STEPS:
+            if step_version > version:
+                with db.atomic():
+                    step(migrator)
+                    SchemaVersion.create(version=step_version)
+                version = step_version
+        _ensure_global_customer()
+        return version
+    finally:
+        if is_pg:
+            db.execute_sql("SELECT pg_advisory_unlock(%s)", (_PG_LOCK_ID,))
+
+
+def _ensure_global_customer() -> None:
+    """Customer 0 ("global") always exists (contract)."""
+    from server.storage.db import now_ms
+
+    Customer.insert(id=0, name="global", created_at=now_ms()).on_conflict_ignore().execute()

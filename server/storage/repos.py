@@ -1,0 +1,531 @@
+"""Repositories: every Peewee query of the service, returning domain values.
+
+Peewee exceptions are translated here (IntegrityError -> AlreadyExists, ...); nothing
+above this module sees a model or a peewee error.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterable, Iterator
+
+import peewee
+from peewee import EXCLUDED, Case, JOIN, fn
+
+from server.domain import types as t
+from server.domain.errors import AlreadyExists, NotFound
+from server.query.ast import Node, Order
+from server.query.sql import Compiler
+from server.storage.db import database, now_ms
+from server.storage.models import (
+    Customer,
+    Descriptor,
+    Entry,
+    Grant,
+    Group,
+    GroupMember,
+    Token,
+    User,
+)
+
+# --------------------------------------------------------------------------- users
+
+
+class _UserRefCache:
+    """id -> UserRef. Usernames and home customers never change, so entries are final."""
+
+    def __init__(self) -> None:
+        self._refs: dict[int, t.UserRef] = {}
+        self._lock = threading.Lock()
+
+    def get_many(self, ids: Iterable[int | None]) -> dict[int, t.UserRef]:
+        wanted = {i for i in ids if i is not None}
+        missing = wanted - self._refs.keys()
+        if missing:
+            rows = User.select(User.id, User.username, User.customer).where(User.id.in_(list(missing)))
+            with self._lock:
+                for row in rows:
+                    self._refs[row.id] = t.UserRef(row.id, row.username, row.customer_id)
+        return {i: self._refs[i] for i in wanted if i in self._refs}
+
+
+user_refs = _UserRefCache()
+
+
+def customer_exists(customer_id: int) -> bool:
+    return Customer.select().where(Customer.id == customer_id).exists()
+
+
+def customer_names(ids: Iterable[int]) -> dict[int, str]:
+    return {c.id: c.name for c in Customer.select().where(Customer.id.in_(list(set(ids))))}
+
+
+def add_customer(customer_id: int, name: str) -> None:
+    try:
+        with database.atomic():
+            Customer.create(id=customer_id, name=name, created_at=now_ms())
+    except peewee.IntegrityError:
+        raise AlreadyExists(f"customer {customer_id} already exists", reason="CUSTOMER_EXISTS") from None
+
+
+def ensure_customer(customer_id: int, name: str | None = None) -> None:
+    Customer.insert(
+        id=customer_id, name=name or f"customer {customer_id}", created_at=now_ms()
+    ).on_conflict_ignore().execute()
+
+
+def add_user(username: str, password_hash: str, customer_id: int, admin: bool, global_data: bool) -> int:
+    try:
+        with database.atomic():
+            user = User.create(
+                username=username,
+                password_hash=password_hash,
+                customer=customer_id,
+                admin=admin,
+                global_data=global_data,
+                created_at=now_ms(),
+            )
+    except peewee.IntegrityError:
+        raise AlreadyExists(f"user '{username}' already exists", reason="USER_EXISTS") from None
+    return user.id
+
+
+def find_user(username: str) -> tuple[int, str] | None:
+    """(user id, password hash) of a login name, or None."""
+    row = User.select(User.id, User.password_hash).where(User.username == username).first()
+    return (row.id, row.password_hash) if row else None
+
+
+def set_password_hash(user_id: int, password_hash: str) -> None:
+    User.update(password_hash=password_hash).where(User.id == user_id).execute()
+
+
+def user_id_by_name(username: str) -> int:
+    row = User.select(User.id).where(User.username == username).first()
+    if row is None:
+        raise NotFound(f"user '{username}' does not exist", reason="USER_NOT_FOUND")
+    return row.id
+
+
+def group_id_by_name(name: str) -> int:
+    row = Group.select(Group.id).where(Group.name == name).first()
+    if row is None:
+        raise NotFound(f"group '{name}' does not exist", reason="GROUP_NOT_FOUND")
+    return row.id
+
+
+def load_principal(user_id: int, token_id: int | None = None) -> t.Principal:
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist", reason="USER_NOT_FOUND")
+    groups = [g.name for g in Group.select(Group.name).join(GroupMember).where(GroupMember.user == user_id)]
+    group_ids = GroupMember.select(GroupMember.group).where(GroupMember.user == user_id)
+    grants = Grant.select(Grant.customer, Grant.access).where(
+        (Grant.user == user_id) | (Grant.group.in_(group_ids))
+    )
+    readable = {user.customer_id}
+    writable = {user.customer_id}  # a user writes its own customer by default
+    for g in grants:
+        readable.add(g.customer_id)
+        if g.access == t.Access.WRITE.value:
+            writable.add(g.customer_id)
+    return t.Principal(
+        user_id=user.id,
+        username=user.username,
+        customer_id=user.customer_id,
+        admin=user.admin,
+        global_data=user.global_data,
+        readable=frozenset(readable),
+        writable=frozenset(writable),
+        groups=tuple(sorted(groups)),
+        token_id=token_id,
+    )
+
+
+def add_token(user_id: int, token_hash: str, expires_at: int) -> int:
+    return Token.create(user=user_id, token_hash=token_hash, created_at=now_ms(), expires_at=expires_at).id
+
+
+def find_token(token_hash: str) -> tuple[int, int, int] | None:
+    """(token id, user id, expires_at) for a token hash, or None."""
+    row = Token.select(Token.id, Token.user, Token.expires_at).where(Token.token_hash == token_hash).first()
+    return (row.id, row.user_id, row.expires_at) if row else None
+
+
+def delete_token(token_id: int) -> None:
+    Token.delete().where(Token.id == token_id).execute()
+
+
+def delete_expired_tokens(now: int) -> int:
+    return Token.delete().where(Token.expires_at < now).execute()
+
+
+def add_group(name: str) -> None:
+    try:
+        with database.atomic():
+            Group.create(name=name, created_at=now_ms())
+    except peewee.IntegrityError:
+        raise AlreadyExists(f"group '{name}' already exists", reason="GROUP_EXISTS") from None
+
+
+def add_group_member(group_name: str, username: str) -> None:
+    gid, uid = group_id_by_name(group_name), user_id_by_name(username)
+    GroupMember.insert(group=gid, user=uid).on_conflict_ignore().execute()
+
+
+def _grantee(username: str, group_name: str) -> tuple[int | None, int | None, str]:
+    if username:
+        uid = user_id_by_name(username)
+        return uid, None, f"u:{uid}"
+    gid = group_id_by_name(group_name)
+    return None, gid, f"g:{gid}"
+
+
+def set_grant(customer_id: int, username: str, group_name: str, access: t.Access) -> None:
+    uid, gid, grantee = _grantee(username, group_name)
+    Grant.insert(
+        customer=customer_id, user=uid, group=gid, grantee=grantee, access=access.value
+    ).on_conflict(
+        conflict_target=[Grant.customer, Grant.grantee], update={Grant.access: access.value}
+    ).execute()
+
+
+def delete_grant(customer_id: int, username: str, group_name: str) -> bool:
+    _, _, grantee = _grantee(username, group_name)
+    return bool(Grant.delete().where((Grant.customer == customer_id) & (Grant.grantee == grantee)).execute())
+
+
+def list_grants(customer_id: int | None) -> list[t.GrantInfo]:
+    query = (
+        Grant.select(Grant.customer, Grant.access, User.username, Group.name)
+        .join(User, JOIN.LEFT_OUTER, on=(Grant.user == User.id))
+        .switch(Grant)
+        .join(Group, JOIN.LEFT_OUTER, on=(Grant.group == Group.id))
+        .order_by(Grant.customer, Grant.grantee)
+    )
+    if customer_id:
+        query = query.where(Grant.customer == customer_id)
+    out = []
+    for row in query.objects():
+        out.append(
+            t.GrantInfo(
+                customer_id=row.customer_id,
+                access=t.Access(row.access),
+                username=getattr(row, "username", None) or "",
+                group_name=getattr(row, "name", None) or "",
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------- descriptors
+
+
+def _descriptor(row: Descriptor) -> t.Descriptor:
+    refs = user_refs.get_many([row.created_by_id, row.updated_by_id])
+    return t.Descriptor(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        data_type=t.DataType(row.data_type),
+        behaviour_type=t.BehaviourType(row.behaviour_type),
+        life_time=row.life_time,
+        global_data=row.global_data,
+        expire_data=row.expire_data,
+        use_lower_case_keys=row.use_lower_case_keys,
+        deleted=row.deleted,
+        created_at=row.created_at,
+        created_by=refs.get(row.created_by_id),
+        updated_at=row.updated_at,
+        updated_by=refs.get(row.updated_by_id),
+    )
+
+
+def get_descriptor(name: str, *, include_deleted: bool = False) -> t.Descriptor:
+    query = Descriptor.select().where(Descriptor.name == name)
+    if not include_deleted:
+        query = query.where(~Descriptor.deleted)
+    row = query.first()
+    if row is None:
+        raise NotFound(f"store '{name}' does not exist", reason="STORE_NOT_FOUND", metadata={"store": name})
+    return _descriptor(row)
+
+
+def list_descriptors(limit: int, offset: int, include_deleted: bool) -> t.Page:
+    query = Descriptor.select()
+    if not include_deleted:
+        query = query.where(~Descriptor.deleted)
+    total = query.count()
+    rows = query.order_by(Descriptor.name).limit(limit).offset(offset)
+    return t.Page([_descriptor(r) for r in rows], total)
+
+
+def create_descriptor(d: t.Descriptor, user_id: int) -> t.Descriptor:
+    now = now_ms()
+    try:
+        with database.atomic():
+            row = Descriptor.create(
+                name=d.name,
+                description=d.description,
+                data_type=d.data_type.value,
+                behaviour_type=d.behaviour_type.value,
+                life_time=d.life_time,
+                global_data=d.global_data,
+                expire_data=d.expire_data,
+                use_lower_case_keys=d.use_lower_case_keys,
+                deleted=False,
+                created_at=now,
+                created_by=user_id,
+                updated_at=now,
+                updated_by=user_id,
+            )
+    except peewee.IntegrityError:
+        existing = Descriptor.get_or_none(Descriptor.name == d.name)
+        hint = " (a deleted store; names are never reused)" if existing and existing.deleted else ""
+        raise AlreadyExists(
+            f"store '{d.name}' already exists{hint}", reason="STORE_EXISTS", metadata={"store": d.name}
+        ) from None
+    return _descriptor(row)
+
+
+def update_descriptor(descriptor_id: int, changes: dict[str, Any], user_id: int) -> t.Descriptor:
+    fields = {getattr(Descriptor, k): v for k, v in changes.items()}
+    fields[Descriptor.updated_at] = now_ms()
+    fields[Descriptor.updated_by] = user_id
+    Descriptor.update(fields).where(Descriptor.id == descriptor_id).execute()
+    return _descriptor(Descriptor.get_by_id(descriptor_id))
+
+
+# ------------------------------------------------------------------------- entries
+
+_ENTRY_COLUMNS = (
+    Entry.id,
+    Entry.customer,
+    Entry.key,
+    Entry.value,
+    Entry.revision,
+    Entry.deleted,
+    Entry.created_at,
+    Entry.created_by,
+    Entry.updated_at,
+    Entry.updated_by,
+)
+_CONFLICT_TARGET = [Entry.descriptor, Entry.customer, Entry.owner_user_id, Entry.key]
+
+
+def _entries(d: t.Descriptor, rows: Iterable[Entry]) -> list[t.Entry]:
+    rows = list(rows)
+    refs = user_refs.get_many(i for r in rows for i in (r.created_by, r.updated_by))
+    return [_entry(d, r, refs) for r in rows]
+
+
+def _entry(d: t.Descriptor, row: Entry, refs: dict[int, t.UserRef]) -> t.Entry:
+    return t.Entry(
+        store=d.name,
+        customer_id=row.customer_id,
+        key=row.key,
+        value=row.value,
+        has_value=d.data_type is t.DataType.MAP,
+        revision=row.revision,
+        deleted=bool(row.deleted),
+        created_at=row.created_at,
+        created_by=refs.get(row.created_by),
+        updated_at=row.updated_at,
+        updated_by=refs.get(row.updated_by),
+    )
+
+
+def _alive(d: t.Descriptor, now: int) -> peewee.Expression:
+    """Visible to reads: not deleted and, with retention, not expired."""
+    cond = ~Entry.deleted
+    cutoff = d.expiry_cutoff(now)
+    if cutoff is not None:
+        cond &= Entry.updated_at >= cutoff
+    return cond
+
+
+def _dead(d: t.Descriptor, now: int) -> peewee.Expression:
+    cond = Entry.deleted == True  # noqa: E712 - SQL expression
+    cutoff = d.expiry_cutoff(now)
+    if cutoff is not None:
+        cond |= Entry.updated_at < cutoff
+    return cond
+
+
+def _scope(d: t.Descriptor, customer_id: int) -> peewee.Expression:
+    return (Entry.descriptor == d.id) & (Entry.customer == customer_id) & (Entry.owner_user_id == 0)
+
+
+def get_entry(d: t.Descriptor, customer_id: int, key: str, *, include_deleted: bool = False) -> t.Entry | None:
+    query = Entry.select(*_ENTRY_COLUMNS).where(_scope(d, customer_id) & (Entry.key == key))
+    if not include_deleted:
+        query = query.where(_alive(d, now_ms()))
+    rows = _entries(d, query.limit(1))
+    return rows[0] if rows else None
+
+
+def put_entries(
+    d: t.Descriptor,
+    customer_id: int,
+    items: list[tuple[str, Any]],
+    user_id: int,
+    *,
+    expected_revision: int | None = None,
+) -> list[t.Entry] | None:
+    """Upserts items in one statement. Returns None if expected_revision did not match.
+
+    A deleted or expired entry counts as absent: writing it again starts it anew
+    (new created time) while its revision keeps counting up.
+    """
+    now = now_ms()
+    dead = _dead(d, now)
+    if expected_revision is not None and expected_revision > 0:
+        (key, value), = items
+        query = (
+            Entry.update(
+                value=value, revision=Entry.revision + 1, updated_at=now, updated_by=user_id
+            )
+            .where(_scope(d, customer_id) & (Entry.key == key) & (Entry.revision == expected_revision) & ~dead)
+            .returning(*_ENTRY_COLUMNS)
+        )
+        rows = list(query.execute())
+        return _entries(d, rows) if rows else None
+    rows = [
+        {
+            Entry.descriptor: d.id,
+            Entry.customer: customer_id,
+            Entry.owner_user_id: 0,
+            Entry.key: key,
+            Entry.value: value,
+            Entry.revision: 1,
+            Entry.deleted: False,
+            Entry.created_at: now,
+            Entry.created_by: user_id,
+            Entry.updated_at: now,
+            Entry.updated_by: user_id,
+        }
+        for key, value in items
+    ]
+    query = Entry.insert_many(rows).on_conflict(
+        conflict_target=_CONFLICT_TARGET,
+        update={
+            Entry.value: EXCLUDED.value,
+            Entry.revision: Entry.revision + 1,
+            Entry.deleted: False,
+            Entry.created_at: Case(None, [(dead, EXCLUDED.created_at)], Entry.created_at),
+            Entry.created_by: Case(None, [(dead, EXCLUDED.created_by)], Entry.created_by),
+            Entry.updated_at: EXCLUDED.updated_at,
+            Entry.updated_by: EXCLUDED.updated_by,
+        },
+        # expected_revision == 0: only create (or revive a dead entry), never overwrite.
+        where=dead if expected_revision == 0 else None,
+    ).returning(*_ENTRY_COLUMNS)
+    written = {r.key: r for r in query.execute()}
+    if len(written) != len(items):
+        return None
+    refs = user_refs.get_many(i for r in written.values() for i in (r.created_by, r.updated_by))
+    return [_entry(d, written[key], refs) for key, _ in items]
+
+
+def delete_entries(d: t.Descriptor, customer_id: int, keys: list[str], user_id: int) -> list[t.Entry]:
+    """Soft-deletes the live entries among keys; returns them as they were."""
+    now = now_ms()
+    where = _scope(d, customer_id) & Entry.key.in_(keys) & _alive(d, now)
+    before = _entries(d, Entry.select(*_ENTRY_COLUMNS).where(where).order_by(Entry.key))
+    if before:  # the caller holds a write transaction, so `where` still selects `before`
+        Entry.update(
+            deleted=True, revision=Entry.revision + 1, updated_at=now, updated_by=user_id
+        ).where(where).execute()
+    return before
+
+
+def _query(
+    d: t.Descriptor,
+    customers: frozenset[int] | None,
+    keys: list[str],
+    where: Node | None,
+    include_deleted: bool,
+) -> tuple[peewee.ModelSelect, Compiler]:
+    compiler = Compiler(database, Entry.value, Entry.key)
+    query = Entry.select(*_ENTRY_COLUMNS).where((Entry.descriptor == d.id) & (Entry.owner_user_id == 0))
+    if customers is not None:
+        query = query.where(Entry.customer.in_(sorted(customers)))
+    if keys:
+        query = query.where(Entry.key.in_(keys))
+    if not include_deleted:
+        query = query.where(_alive(d, now_ms()))
+    if where is not None:
+        query = query.where(compiler.where(where))
+    return query, compiler
+
+
+def query_entries(
+    d: t.Descriptor,
+    *,
+    customers: frozenset[int] | None,
+    keys: list[str],
+    where: Node | None,
+    order: tuple[Order, ...],
+    limit: int,
+    offset: int,
+    include_deleted: bool,
+) -> t.Page:
+    """One page and the total count, from one snapshot. customers None = every customer."""
+    query, compiler = _query(d, customers, keys, where, include_deleted)
+    with database.atomic():
+        total = query.count()
+        page = query.order_by(*compiler.order_by(order, Entry.customer)).limit(limit).offset(offset)
+        return t.Page(_entries(d, page), total)
+
+
+def iter_entries(
+    d: t.Descriptor,
+    *,
+    customers: frozenset[int] | None,
+    keys: list[str],
+    where: Node | None,
+    order: tuple[Order, ...],
+    limit: int,
+    offset: int,
+    include_deleted: bool,
+    batch: int = 500,
+) -> Iterator[t.Entry]:
+    """Streams matching entries in order, converting batch by batch."""
+    query, compiler = _query(d, customers, keys, where, include_deleted)
+    query = query.order_by(*compiler.order_by(order, Entry.customer))
+    if limit:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    chunk: list[Entry] = []
+    for row in query.iterator():
+        chunk.append(row)
+        if len(chunk) >= batch:
+            yield from _entries(d, chunk)
+            chunk = []
+    yield from _entries(d, chunk)
+
+
+def sweep_expired(now: int, batch: int = 1000) -> int:
+    """Hard-deletes expired entries of every store with retention; returns the count."""
+    removed = 0
+    stores = Descriptor.select(Descriptor.id, Descriptor.life_time).where(
+        Descriptor.expire_data & (Descriptor.life_time > 0)
+    )
+    for store in stores:
+        cutoff = now - store.life_time
+        while True:
+            ids = Entry.select(Entry.id).where(
+                (Entry.descriptor == store.id) & (Entry.updated_at < cutoff)
+            ).limit(batch)
+            with database.atomic():
+                n = Entry.delete().where(Entry.id.in_(ids)).execute()
+            removed += n
+            if n < batch:
+                break
+    return removed
+
+
+def count_entries(d: t.Descriptor) -> int:
+    return Entry.select(fn.COUNT(Entry.id)).where(Entry.descriptor == d.id).scalar() or 0
+
