@@ -6,10 +6,12 @@ Semantics, the same on both databases:
   coerced, so "5" (string) never equals 5 (number).
 - A condition on a missing path is false; `Not` turns "false or unknown" into true, so
   `ne` also matches entries where the path is missing.
-- `like`/`ilike` match string values only; `%` and `_` are the wildcards.
+- `like` (case-sensitive) and `ilike` (case-insensitive; ASCII only on SQLite) match
+  string values only; `%` and `_` are the wildcards, no escape character.
 - The key path compares the entry key as text.
-Ordering follows each database's native order for mixed types; ties break on key and
-customer so pages are stable.
+Ordering is the same on both databases: first by JSON type (numbers, strings, booleans,
+arrays, objects, then null or missing), then by value within a type (numbers
+numerically, strings byte-wise); ties break on key and customer so pages are stable.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import json
 from typing import Any, Callable
 
 import peewee
-from peewee import SQL, Cast, Expression, NodeList, Value, fn
+from peewee import SQL, Case, Cast, Expression, NodeList, Value, fn
 
 from server.query.ast import And, Condition, Node, Not, Op, Or, Order, Path
 
@@ -54,13 +56,11 @@ class _Dialect:
     def text(self, path: Path) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def sort_expr(self, path: Path) -> Any:  # pragma: no cover
+    def sort_exprs(self, path: Path) -> list[Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def like(self, lhs: Any, pattern: str, insensitive: bool) -> Expression:
-        if insensitive:
-            return Expression(fn.lower(lhs), "LIKE", pattern.lower())
-        return Expression(lhs, "LIKE", pattern)
+    def like(self, lhs: Any, pattern: str, insensitive: bool) -> Any:  # pragma: no cover
+        raise NotImplementedError
 
     def key_sort(self, key_field: peewee.Field) -> Any:
         return key_field
@@ -98,8 +98,21 @@ class _Sqlite(_Dialect):
     def text(self, path: Path) -> Any:
         return fn.json_extract(self.value, self.json_path(path))
 
-    def sort_expr(self, path: Path) -> Any:
-        return fn.json_extract(self.value, self.json_path(path))
+    def sort_exprs(self, path: Path) -> list[Any]:
+        rank = Case(
+            fn.json_type(self.value, self.json_path(path)),
+            [("integer", 1), ("real", 1), ("text", 2), ("true", 3), ("false", 3), ("array", 4), ("object", 5)],
+            9,
+        )
+        return [rank, fn.json_extract(self.value, self.json_path(path))]
+
+    def like(self, lhs: Any, pattern: str, insensitive: bool) -> Any:
+        # SQLite's LIKE ignores ASCII case; its GLOB is case-sensitive. So `ilike` is
+        # LIKE and `like` is GLOB with the pattern translated. Written as explicit SQL
+        # because peewee itself rewrites its LIKE operator to GLOB on SQLite.
+        if insensitive:
+            return NodeList((lhs, SQL("LIKE"), Value(pattern)))
+        return NodeList((lhs, SQL("GLOB"), Value(like_to_glob(pattern))))
 
 
 class _Postgres(_Dialect):
@@ -123,15 +136,33 @@ class _Postgres(_Dialect):
     def text(self, path: Path) -> Any:
         return NodeList((self.value, SQL("#>>"), self._path_literal(path)))
 
-    def sort_expr(self, path: Path) -> Any:
-        return self._extract(path)
+    def sort_exprs(self, path: Path) -> list[Any]:
+        typ = fn.jsonb_typeof(self._extract(path))
+        rank = Case(typ, [("number", 1), ("string", 2), ("boolean", 3), ("array", 4), ("object", 5)], 9)
+        number = Case(None, [(typ == "number", Cast(self.text(path), "numeric"))], None)
+        return [rank, number, NodeList((self.text(path), SQL('COLLATE "C"')))]
 
-    def like(self, lhs: Any, pattern: str, insensitive: bool) -> Expression:
-        return Expression(lhs, "ILIKE" if insensitive else "LIKE", pattern)
+    def like(self, lhs: Any, pattern: str, insensitive: bool) -> Any:
+        return NodeList((lhs, SQL("ILIKE" if insensitive else "LIKE"), Value(pattern)))
 
     def key_sort(self, key_field: peewee.Field) -> Any:
         # Byte order, as on SQLite, whatever the database's default collation is.
         return NodeList((key_field, SQL('COLLATE "C"')))
+
+
+def like_to_glob(pattern: str) -> str:
+    """SQL LIKE pattern -> GLOB pattern: % -> *, _ -> ?, GLOB's own specials bracketed."""
+    out = []
+    for ch in pattern:
+        if ch == "%":
+            out.append("*")
+        elif ch == "_":
+            out.append("?")
+        elif ch in "*?[":
+            out.append(f"[{ch}]")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _is_postgres(database: Any) -> bool:
@@ -163,8 +194,11 @@ class Compiler:
     def order_by(self, orders: tuple[Order, ...] | list[Order], customer_field: peewee.Field) -> list:
         out = []
         for order in orders:
-            expr = self.dialect.key_sort(self.key) if order.path.is_key else self.dialect.sort_expr(order.path)
-            out.append(expr.desc() if order.descending else expr.asc())
+            if order.path.is_key:
+                exprs = [self.dialect.key_sort(self.key)]
+            else:
+                exprs = self.dialect.sort_exprs(order.path)
+            out.extend(x.desc() if order.descending else x.asc() for x in exprs)
         out.append(self.dialect.key_sort(self.key).asc())
         out.append(customer_field.asc())
         return out

@@ -23,8 +23,6 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10_000,  # ms to wait for the single writer lock
     "synchronous": "normal",  # durable in WAL mode except on power loss
     "cache_size": -32_000,  # 32 MB page cache per connection
-    # Make LIKE case-sensitive as on PostgreSQL; ilike is the case-insensitive one.
-    "case_sensitive_like": 1,
 }
 
 

@@ -1,0 +1,128 @@
+"""Shared fixtures: one real server per test session on 127.0.0.1:0 over a temp SQLite
+file (never :memory:, which is a different database in every server thread), with a
+fixed cast of users, and real channels to it."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from datastore.v1 import (
+    auth_pb2_grpc,
+    descriptor_pb2,
+    descriptor_pb2_grpc,
+    entry_pb2_grpc,
+    query_pb2_grpc,
+    sharing_pb2_grpc,
+)
+from server.app import DatastoreServer
+from server.config import Settings
+from server.domain import types as t
+from server.services import auth as auth_service
+from server.services.sharing import SharingService
+from server.storage.db import connection
+
+PASSWORD = "correct-horse-1"
+
+# name -> (home customer, admin, global_data)
+USERS = {
+    "admin": (1, True, True),
+    "alice": (1, False, False),  # writes customer 1 (own)
+    "bob": (2, False, False),  # reads customer 1 (grant)
+    "carol": (3, False, False),  # writes customer 1 through group "ops"
+    "gina": (2, False, True),  # global-data permission
+    "dave": (4, False, False),  # nothing beyond own customer 4
+}
+
+
+@dataclass
+class Stubs:
+    channel: grpc.Channel
+    metadata: tuple[tuple[str, str], ...]
+
+    def __post_init__(self) -> None:
+        self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
+        self.descriptors = descriptor_pb2_grpc.DescriptorServiceStub(self.channel)
+        self.entries = entry_pb2_grpc.EntryServiceStub(self.channel)
+        self.queries = query_pb2_grpc.QueryServiceStub(self.channel)
+        self.sharing = sharing_pb2_grpc.SharingServiceStub(self.channel)
+
+    def call(self, method, request, **kw):
+        return method(request, metadata=self.metadata, timeout=30, **kw)
+
+
+@dataclass
+class Harness:
+    server: DatastoreServer
+    target: str
+    channel: grpc.Channel
+    tokens: dict[str, str]
+
+    def as_user(self, name: str) -> Stubs:
+        return Stubs(self.channel, (("authorization", f"Token {self.tokens[name]}"),))
+
+    def with_metadata(self, *metadata: tuple[str, str]) -> Stubs:
+        return Stubs(self.channel, tuple(metadata))
+
+    def token(self, username: str, days: int | None = None) -> str:
+        with connection():
+            return self.server.auth.token_for_user(username, days).token
+
+
+@pytest.fixture(scope="session")
+def harness(tmp_path_factory) -> Harness:
+    db = tmp_path_factory.mktemp("db") / "test.db"
+    settings = Settings(db_url=f"sqlite:///{db}", grpc_addr="127.0.0.1:0", http_addr=None, sweep_interval_s=3600)
+    server = DatastoreServer(settings)
+    target, _ = server.start()
+    tokens = {}
+    with connection():
+        auth_service.add_customer(2, "Two")
+        auth_service.add_customer(3, "Three")
+        auth_service.add_customer(4, "Four")
+        for name, (customer, admin, global_data) in USERS.items():
+            server.auth.add_user(name, PASSWORD, customer_id=customer, admin=admin, global_data=global_data)
+            tokens[name] = server.auth.token_for_user(name).token
+        auth_service.add_group("ops")
+        auth_service.add_group_member("ops", "carol")
+        sharing = SharingService()
+        sharing.set(None, t.GrantInfo(customer_id=1, access=t.Access.READ, username="bob"))
+        sharing.set(None, t.GrantInfo(customer_id=1, access=t.Access.WRITE, group_name="ops"))
+    channel = grpc.insecure_channel(target)
+    yield Harness(server, target, channel, tokens)
+    channel.close()
+    server.stop(grace=1)
+
+
+_counter = itertools.count()
+
+
+def unique(prefix: str = "store") -> str:
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def admin(harness) -> Stubs:
+    return harness.as_user("admin")
+
+
+def make_store(stubs: Stubs, **fields) -> str:
+    name = fields.pop("name", None) or unique()
+    descriptor = descriptor_pb2.Descriptor(
+        name=name,
+        data_type=fields.pop("data_type", descriptor_pb2.DATA_TYPE_MAP),
+        behaviour_type=fields.pop("behaviour_type", descriptor_pb2.BEHAVIOUR_TYPE_CENTRAL),
+        **fields,
+    )
+    stubs.call(stubs.descriptors.CreateDescriptor, descriptor_pb2.CreateDescriptorRequest(descriptor=descriptor))
+    return name
+
+
+@pytest.fixture
+def store(admin) -> str:
+    """A fresh CENTRAL MAP store."""
+    return make_store(admin)
