@@ -1,0 +1,81 @@
+"""Bad input: INVALID_ARGUMENT naming the field, and the database left unchanged."""
+
+import grpc
+import pytest
+from google.protobuf import struct_pb2
+
+from datastore.v1 import entry_pb2 as e
+from datastore.v1 import query_pb2 as q
+from tests.helpers import expect_error, value, violations
+
+
+def count(admin, store):
+    return admin.call(admin.queries.QueryEntries, q.QueryEntriesRequest(store=store, include_deleted=True)).total_size
+
+
+def nan_value():
+    v = struct_pb2.Value()
+    v.number_value = float("nan")
+    return v
+
+
+def nested_nan():
+    v = struct_pb2.Value()
+    v.struct_value.fields["a"].list_value.values.add().number_value = float("inf")
+    return v
+
+
+BIG = "x" * (1024 * 1024 + 1)
+
+
+@pytest.mark.parametrize(
+    "request_kwargs, field",
+    [
+        (dict(key="", value=value(1)), "key"),
+        (dict(key="k" * 256, value=value(1)), "key"),
+        (dict(key="bad\nkey", value=value(1)), "key"),
+        (dict(key="k", value=struct_pb2.Value()), "value"),
+        (dict(key="k", value=nan_value()), "value"),
+        (dict(key="k", value=nested_nan()), "value.a[0]"),
+        (dict(key="k", value=value(BIG)), "value"),
+        (dict(key="k", value=value(1), customer_id=-5), "customer_id"),
+        (dict(key="k", value=value(1), expected_revision=-1), "expected_revision"),
+    ],
+)
+def test_put_rejects(admin, store, request_kwargs, field):
+    before = count(admin, store)
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.PutEntry, e.PutEntryRequest(store=store, **request_kwargs))
+    assert violations(err) == [field]
+    assert field.split(".")[0].split("[")[0] in err.details()
+    assert count(admin, store) == before
+
+
+@pytest.mark.parametrize("name", ["", "x" * 129, "../etc", "a b"])
+def test_bad_store_names(admin, name):
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.GetEntry, e.GetEntryRequest(store=name, key="k"))
+    assert violations(err) == ["store"]
+
+
+def test_bulk_limits(admin, store):
+    too_many = [e.EntryInput(key=f"k{i}", value=value(i)) for i in range(1001)]
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=too_many))
+    assert violations(err) == ["entries"]
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store))
+    assert violations(err) == ["entries"]
+    bad_key = [e.EntryInput(key="ok", value=value(1)), e.EntryInput(key="", value=value(2))]
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=bad_key))
+    assert violations(err) == ["entries[1].key"]
+    assert count(admin, store) == 0
+
+
+def test_oversized_message_is_refused(admin, store):
+    huge = value("y" * (17 * 1024 * 1024))
+    expect_error(grpc.StatusCode.RESOURCE_EXHAUSTED, admin.call, admin.entries.PutEntry, e.PutEntryRequest(store=store, key="k", value=huge))
+    assert count(admin, store) == 0
+
+
+def test_unknown_junction(admin, store):
+    request = q.QueryEntriesRequest(store=store, junction=7)
+    request.conditions.add(path="a", op=q.OPERATOR_EQ).value.CopyFrom(value(1))
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.queries.QueryEntries, request)
+    assert violations(err) == ["junction"]

@@ -1,0 +1,63 @@
+"""Running `datastore` as a real process, the way users and outside checks do."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+DATASTORE = shutil.which("datastore") or os.path.join(os.path.dirname(sys.executable), "datastore")
+
+
+def cli(*args: str, db: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([DATASTORE, *args, "--db", db], capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"datastore {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+@dataclass
+class Served:
+    proc: subprocess.Popen
+    grpc: str
+    http: str
+    output: list[str]
+
+    def stop(self, sig=None) -> int:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig or signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+
+
+def serve(db: str, *extra: str, env: dict | None = None, timeout: float = 60) -> Served:
+    proc = subprocess.Popen(
+        [DATASTORE, "serve", "--db", db, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    lines: list[str] = []
+    found: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while len(found) < 2:
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("server did not start:\n" + "".join(lines))
+            continue
+        lines.append(line)
+        m = re.match(r"(grpc|http) listening on (\S+)$", line.strip())
+        if m:
+            found[m.group(1)] = m.group(2)
+    return Served(proc, found["grpc"], found["http"], lines)
