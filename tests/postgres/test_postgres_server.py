@@ -1,0 +1,119 @@
+"""The server on a real PostgreSQL 15: schema creation, entries, the query compiler on
+jsonb, retention and concurrent writers, through a real `datastore serve` process."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import pytest
+
+from datastore.v1 import entry_pb2 as e
+from datastore.v1 import query_pb2 as q
+from datastore_client import DatastoreClient, DatastoreError
+from datastore_client.client import value_of
+from tests.grpc.test_query import DOCS
+from tests.helpers import value
+from tests.procs import cli, serve
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def server(pg_cluster):
+    pg_url = pg_cluster.create_database("server_tests")
+    cli("user", "add", "root", "--password", "root-pass-1", "--admin", "--global-data", db=pg_url)
+    cli("customer", "add", "2", "Two", db=pg_url)
+    cli("user", "add", "reader", "--password", "reader-pass-1", "--customer", "2", db=pg_url)
+    cli("grant", "reader", "--customer", "1", "--access", "read", db=pg_url)
+    token = cli("token", "create", "root", db=pg_url).stdout.strip()
+    reader = cli("token", "create", "reader", db=pg_url).stdout.strip()
+    served = serve(pg_url)
+    with DatastoreClient(served.grpc, token=token) as admin, DatastoreClient(served.grpc, token=reader) as ro:
+        yield admin, ro
+    assert served.stop() == 0
+
+
+def test_entries_roundtrip(server):
+    admin, ro = server
+    admin.create_descriptor("roundtrip")
+    doc = {"a": 5, "b": [1, 2.5, "x", None, True], "c": {"d": "e"}}
+    assert admin.put_entry("roundtrip", "k", doc).revision == 1
+    assert value_of(admin.get_entry("roundtrip", "k")) == {"a": 5.0, "b": [1.0, 2.5, "x", None, True], "c": {"d": "e"}}
+    assert admin.put_entry("roundtrip", "k", "v2").revision == 2
+    assert value_of(ro.get_entry("roundtrip", "k", customer_id=1)) == "v2"
+    with pytest.raises(DatastoreError) as info:
+        ro.put_entry("roundtrip", "k", "nope", customer_id=1)
+    assert info.value.code == grpc.StatusCode.PERMISSION_DENIED and info.value.reason == "CUSTOMER_ACCESS_DENIED"
+    assert [x.key for x in admin.delete_entries("roundtrip", ["k", "missing"])] == ["k"]
+    with pytest.raises(DatastoreError) as info:
+        admin.get_entry("roundtrip", "k")
+    assert info.value.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_bulk_put_to_missing_customer_writes_nothing(server):
+    admin, _ = server
+    admin.create_descriptor("bulk")
+    good = [e.EntryInput(key=f"k{i}", value=value(i)) for i in range(100)]
+    admin.entries.BulkPutEntries(e.BulkPutEntriesRequest(store="bulk", entries=good))
+    # customer 77 does not exist: the whole batch fails, nothing is written there.
+    with pytest.raises(grpc.RpcError) as info:
+        admin.entries.BulkPutEntries(e.BulkPutEntriesRequest(store="bulk", customer_id=77, entries=good))
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    assert admin.query("bulk", limit=1000).total_size == 100
+
+
+# The same operator table as the SQLite test, so both databases must agree.
+from tests.grpc.test_query import test_operators as _sqlite_operators  # noqa: E402
+
+OPERATOR_CASES = _sqlite_operators.pytestmark[0].args[1]
+
+
+@pytest.fixture(scope="module")
+def docs(server):
+    admin, _ = server
+    admin.create_descriptor("docs")
+    admin.entries.BulkPutEntries(
+        e.BulkPutEntriesRequest(store="docs", entries=[e.EntryInput(key=k, value=value(v)) for k, v in DOCS.items()])
+    )
+    return admin
+
+
+@pytest.mark.parametrize("cond, expected", OPERATOR_CASES)
+def test_operators_on_jsonb(docs, cond, expected):
+    path, op, *operand = cond
+    condition = {"path": path, "op": q.Operator.Name(op)}
+    if operand:
+        condition["value"] = operand[0]
+    r = docs.query("docs", conditions=[condition])
+    assert [x.key for x in r.entries] == expected and r.total_size == len(expected)
+
+
+def test_order_matches_sqlite(docs):
+    r = docs.query("docs", orderBy=[{"path": "n", "descending": True}], conditions=[{"path": "n", "op": "OPERATOR_NOT_NULL"}])
+    assert [x.key for x in r.entries] == ["d", "e", "c", "b", "a"]
+    r = docs.query("docs", orderBy=[{"path": "s"}])
+    assert [x.key for x in r.entries] == ["c", "a", "b", "d", "e"]
+    assert [x.key for x in docs.stream("docs", orderBy=[{"path": "_", "descending": True}])] == ["e", "d", "c", "b", "a"]
+
+
+def test_retention(server):
+    admin, _ = server
+    admin.create_descriptor("short", expire_data=True, life_time=300)
+    admin.put_entry("short", "k", 1)
+    assert value_of(admin.get_entry("short", "k")) == 1
+    time.sleep(0.5)
+    with pytest.raises(DatastoreError):
+        admin.get_entry("short", "k")
+    assert admin.query("short").total_size == 0
+
+
+def test_concurrent_writers_same_key(server):
+    admin, _ = server
+    admin.create_descriptor("hot")
+
+    def writer(t):
+        return [admin.put_entry("hot", "k", {"t": t}).revision for _ in range(20)]
+
+    with ThreadPoolExecutor(16) as pool:
+        revisions = sorted(r for rs in pool.map(writer, range(16)) for r in rs)
+    assert revisions == list(range(1, 16 * 20 + 1))
