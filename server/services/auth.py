@@ -11,8 +11,6 @@ import binascii
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -21,6 +19,8 @@ import argon2
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, Unauthenticated
+from server.services import cache
+from server.services.cache import TTLCache
 from server.storage import repos
 from server.storage.db import now_ms, write_transaction
 
@@ -39,34 +39,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class _BasicCache:
-    """Remembers recent successful password checks so Basic auth is not one argon2 run
-    (~50 ms, by design) per call. Keyed by a SHA-256 of user and password; a changed
-    password or deleted user is noticed when the entry expires."""
-
-    def __init__(self, ttl_s: float = 60.0) -> None:
-        self.ttl_s = ttl_s
-        self._entries: dict[str, tuple[int, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> int | None:
-        hit = self._entries.get(key)
-        if hit and hit[1] > time.monotonic():
-            return hit[0]
-        return None
-
-    def put(self, key: str, user_id: int) -> None:
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[key] = (user_id, time.monotonic() + self.ttl_s)
-
-
 class AuthService:
     def __init__(self, *, token_days: int = DEFAULT_TOKEN_DAYS, hasher: argon2.PasswordHasher | None = None) -> None:
         self.token_days = token_days
         self.hasher = hasher or argon2.PasswordHasher()
-        self._basic_cache = _BasicCache()
+        # Successful password checks, so Basic auth is not one argon2 run (~50 ms, by
+        # design) per call. Keyed by a SHA-256 of user and password.
+        self._passwords: TTLCache[int] = TTLCache(60.0)
         # A fixed hash to verify against when the user does not exist, so a wrong
         # username costs the same time as a wrong password.
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
@@ -98,13 +77,18 @@ class AuthService:
         )
 
     def _by_token(self, token: str) -> t.Principal:
-        found = repos.find_token(hash_token(token))
-        if found is None:
-            raise Unauthenticated("invalid token", reason="TOKEN_INVALID")
-        token_id, user_id, expires_at = found
+        digest = hash_token(token)
+        cached = cache.principals.get(digest)
+        if cached is None:
+            found = repos.find_token(digest)
+            if found is None:
+                raise Unauthenticated("invalid token", reason="TOKEN_INVALID")
+            token_id, user_id, expires_at = found
+            cached = cache.principals.put(digest, (repos.load_principal(user_id, token_id), expires_at))
+        principal, expires_at = cached
         if expires_at <= now_ms():
             raise Unauthenticated("token expired; create a new one", reason="TOKEN_EXPIRED")
-        return repos.load_principal(user_id, token_id)
+        return principal
 
     def _by_basic(self, credentials: str) -> t.Principal:
         try:
@@ -114,12 +98,14 @@ class AuthService:
         username, sep, password = decoded.partition(":")
         if not sep:
             raise Unauthenticated("malformed Basic credentials", reason="CREDENTIALS_MALFORMED")
-        return repos.load_principal(self.check_password(username, password))
+        user_id = self.check_password(username, password)
+        principal, _ = cache.principals.get_or_load(("user", user_id), lambda: (repos.load_principal(user_id), None))
+        return principal
 
     def check_password(self, username: str, password: str) -> int:
         """Returns the user id; raises Unauthenticated on any mismatch."""
         cache_key = hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
-        cached = self._basic_cache.get(cache_key)
+        cached = self._passwords.get(cache_key)
         if cached is not None:
             return cached
         found = repos.find_user(username)
@@ -135,7 +121,7 @@ class AuthService:
         user_id = found[0]
         if self.hasher.check_needs_rehash(stored):
             repos.set_password_hash(user_id, self.hasher.hash(password))
-        self._basic_cache.put(cache_key, user_id)
+        self._passwords.put(cache_key, user_id)
         return user_id
 
     # -------------------------------------------------------------------- tokens
@@ -160,7 +146,9 @@ class AuthService:
         with write_transaction():
             if principal.token_id is not None:
                 repos.delete_token(principal.token_id)
-            return self.issue_token(principal.user_id)
+            issued = self.issue_token(principal.user_id)
+        cache.principals.invalidate()  # the old token must stop working at once
+        return issued
 
     def token_for_user(self, username: str, days: int | None = None) -> IssuedToken:
         return self.issue_token(repos.user_id_by_name(username), days)

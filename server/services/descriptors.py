@@ -8,6 +8,7 @@ from typing import Any
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import FailedPrecondition, InvalidArgument, ViolationCollector
+from server.services import cache
 from server.services.access import require_admin
 from server.storage import repos
 from server.storage.db import write_transaction
@@ -114,11 +115,15 @@ class DescriptorService:
                     reason="STORE_NOT_EMPTY",
                     metadata={"store": name},
                 )
-            return repos.update_descriptor(current.id, changes, principal.user_id)
+            updated = repos.update_descriptor(current.id, changes, principal.user_id)
+        cache.descriptors.invalidate(name)
+        return updated
 
     def delete(self, principal: t.Principal, name: str) -> t.Descriptor:
         require_admin(principal, "delete stores")
         names.check_store_name(name)
         with write_transaction():
             current = repos.get_descriptor(name)
-            return repos.update_descriptor(current.id, {"deleted": True}, principal.user_id)
+            deleted = repos.update_descriptor(current.id, {"deleted": True}, principal.user_id)
+        cache.descriptors.invalidate(name)
+        return deleted

@@ -12,7 +12,7 @@ from typing import Any
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import Aborted, InvalidArgument, NotFound
-from server.services import access
+from server.services import access, cache
 from server.storage import repos
 from server.storage.db import write_transaction
 
@@ -29,7 +29,7 @@ MISSING: Any = _Missing()
 
 def open_store(name: str, field: str = "store") -> t.Descriptor:
     names.check_store_name(name, field)
-    d = repos.get_descriptor(name)
+    d = cache.descriptors.get_or_load(name, lambda: repos.get_descriptor(name))
     access.require_reachable(d)
     return d
 

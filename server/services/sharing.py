@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound
+from server.services import cache
 from server.services.access import require_admin
 from server.storage import repos
 from server.storage.db import write_transaction
@@ -30,11 +31,14 @@ class SharingService:
             if not repos.customer_exists(grant.customer_id):
                 raise NotFound(f"customer {grant.customer_id} does not exist", reason="CUSTOMER_NOT_FOUND")
             repos.set_grant(grant.customer_id, grant.username, grant.group_name, grant.access)
+        cache.principals.invalidate()
         return grant
 
     def delete(self, principal: t.Principal, customer_id: int, username: str, group_name: str) -> None:
         require_admin(principal, "change grants")
         _check_grantee(customer_id, username, group_name)
-        if not repos.delete_grant(customer_id, username, group_name):
+        deleted = repos.delete_grant(customer_id, username, group_name)
+        cache.principals.invalidate()
+        if not deleted:
             who = f"user '{username}'" if username else f"group '{group_name}'"
             raise NotFound(f"{who} has no grant on customer {customer_id}", reason="GRANT_NOT_FOUND")

@@ -6,6 +6,7 @@ above this module sees a model or a peewee error.
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any, Iterable, Iterator
 
@@ -17,6 +18,7 @@ from server.domain.errors import AlreadyExists, NotFound
 from server.query.ast import Node, Order
 from server.query.sql import Compiler
 from server.storage.db import database, now_ms
+from server.storage.prepared import INT, JSON, STR, Statement
 from server.storage.models import (
     Customer,
     Descriptor,
@@ -313,25 +315,35 @@ _ENTRY_COLUMNS = (
 _CONFLICT_TARGET = [Entry.descriptor, Entry.customer, Entry.owner_user_id, Entry.key]
 
 
-def _entries(d: t.Descriptor, rows: Iterable[Entry]) -> list[t.Entry]:
+_CONVERTERS = [f.python_value for f in _ENTRY_COLUMNS]
+
+
+def _row(raw: tuple) -> tuple:
+    """Applies the columns' Python converters to a raw DB-API row (prepared statements)."""
+    return tuple(conv(v) if v is not None else None for conv, v in zip(_CONVERTERS, raw))
+
+
+def _entries(d: t.Descriptor, rows: Iterable[tuple]) -> list[t.Entry]:
+    """Rows are tuples in _ENTRY_COLUMNS order."""
     rows = list(rows)
-    refs = user_refs.get_many(i for r in rows for i in (r.created_by, r.updated_by))
+    refs = user_refs.get_many(i for r in rows for i in (r[7], r[9]))
     return [_entry(d, r, refs) for r in rows]
 
 
-def _entry(d: t.Descriptor, row: Entry, refs: dict[int, t.UserRef]) -> t.Entry:
+def _entry(d: t.Descriptor, row: tuple, refs: dict[int, t.UserRef]) -> t.Entry:
+    _id, customer, key, value, revision, deleted, created_at, created_by, updated_at, updated_by = row
     return t.Entry(
         store=d.name,
-        customer_id=row.customer_id,
-        key=row.key,
-        value=row.value,
+        customer_id=customer,
+        key=key,
+        value=value,
         has_value=d.data_type is t.DataType.MAP,
-        revision=row.revision,
-        deleted=bool(row.deleted),
-        created_at=row.created_at,
-        created_by=refs.get(row.created_by),
-        updated_at=row.updated_at,
-        updated_by=refs.get(row.updated_by),
+        revision=revision,
+        deleted=bool(deleted),
+        created_at=created_at,
+        created_by=refs.get(created_by),
+        updated_at=updated_at,
+        updated_by=refs.get(updated_by),
     )
 
 
@@ -344,24 +356,96 @@ def _alive(d: t.Descriptor, now: int) -> peewee.Expression:
     return cond
 
 
-def _dead(d: t.Descriptor, now: int) -> peewee.Expression:
+def _dead_since(cutoff: int | None) -> peewee.Expression:
+    """Counts as absent for writes: deleted or (with retention) updated before cutoff."""
     cond = Entry.deleted == True  # noqa: E712 - SQL expression
-    cutoff = d.expiry_cutoff(now)
     if cutoff is not None:
         cond |= Entry.updated_at < cutoff
     return cond
+
+
+def _dead(d: t.Descriptor, now: int) -> peewee.Expression:
+    return _dead_since(d.expiry_cutoff(now))
 
 
 def _scope(d: t.Descriptor, customer_id: int) -> peewee.Expression:
     return (Entry.descriptor == d.id) & (Entry.customer == customer_id) & (Entry.owner_user_id == 0)
 
 
+def _select_one(descriptor: int, customer: int, key: str, cutoff: int | None = None) -> peewee.Query:
+    where = (Entry.descriptor == descriptor) & (Entry.customer == customer) & (Entry.owner_user_id == 0)
+    where &= (Entry.key == key) & ~Entry.deleted
+    if cutoff is not None:
+        where &= Entry.updated_at >= cutoff
+    return Entry.select(*_ENTRY_COLUMNS).where(where).limit(1)
+
+
+_GET_LIVE = Statement(_select_one, descriptor=INT, customer=INT, key=STR)
+_GET_LIVE_EXPIRING = Statement(_select_one, descriptor=INT, customer=INT, key=STR, cutoff=INT)
+
+
 def get_entry(d: t.Descriptor, customer_id: int, key: str, *, include_deleted: bool = False) -> t.Entry | None:
-    query = Entry.select(*_ENTRY_COLUMNS).where(_scope(d, customer_id) & (Entry.key == key))
-    if not include_deleted:
-        query = query.where(_alive(d, now_ms()))
-    rows = _entries(d, query.limit(1))
+    if include_deleted:
+        query = Entry.select(*_ENTRY_COLUMNS).where(_scope(d, customer_id) & (Entry.key == key)).tuples()
+        rows = _entries(d, query.limit(1))
+    else:
+        cutoff = d.expiry_cutoff(now_ms())
+        if cutoff is None:
+            raw = _GET_LIVE.execute(descriptor=d.id, customer=customer_id, key=key)
+        else:
+            raw = _GET_LIVE_EXPIRING.execute(descriptor=d.id, customer=customer_id, key=key, cutoff=cutoff)
+        rows = _entries(d, map(_row, raw))
     return rows[0] if rows else None
+
+
+def _upsert(rows: list[dict], cutoff: int | None, create_only: bool) -> peewee.Query:
+    dead = _dead_since(cutoff)
+    return Entry.insert_many(rows).on_conflict(
+        conflict_target=_CONFLICT_TARGET,
+        update={
+            Entry.value: EXCLUDED.value,
+            Entry.revision: Entry.revision + 1,
+            Entry.deleted: False,
+            Entry.created_at: Case(None, [(dead, EXCLUDED.created_at)], Entry.created_at),
+            Entry.created_by: Case(None, [(dead, EXCLUDED.created_by)], Entry.created_by),
+            Entry.updated_at: EXCLUDED.updated_at,
+            Entry.updated_by: EXCLUDED.updated_by,
+        },
+        # create_only (expected_revision 0): create or revive a dead entry, never overwrite.
+        where=dead if create_only else None,
+    ).returning(*_ENTRY_COLUMNS)
+
+
+def _new_row(descriptor: int, customer: int, key: str, value: Any, now: int, user: int) -> dict:
+    return {
+        Entry.descriptor: descriptor,
+        Entry.customer: customer,
+        Entry.owner_user_id: 0,
+        Entry.key: key,
+        Entry.value: value,
+        Entry.revision: 1,
+        Entry.deleted: False,
+        Entry.created_at: now,
+        Entry.created_by: user,
+        Entry.updated_at: now,
+        Entry.updated_by: user,
+    }
+
+
+def _upsert_one(descriptor, customer, key, value, now, user, cutoff=None, create_only=False):
+    return _upsert([_new_row(descriptor, customer, key, value, now, user)], cutoff, create_only)
+
+
+_PUT_KINDS = dict(descriptor=INT, customer=INT, key=STR, value=JSON, now=INT, user=INT)
+_PUT_ONE = {
+    (expiring, create_only): Statement(
+        functools.partial(_upsert_one, create_only=create_only),  # cutoff only when expiring
+        **_PUT_KINDS,
+        **({"cutoff": INT} if expiring else {}),
+    )
+    for expiring in (False, True)
+    for create_only in (False, True)
+}
 
 
 def put_entries(
@@ -378,52 +462,36 @@ def put_entries(
     (new created time) while its revision keeps counting up.
     """
     now = now_ms()
-    dead = _dead(d, now)
+    cutoff = d.expiry_cutoff(now)
     if expected_revision is not None and expected_revision > 0:
         (key, value), = items
         query = (
-            Entry.update(
-                value=value, revision=Entry.revision + 1, updated_at=now, updated_by=user_id
+            Entry.update(value=value, revision=Entry.revision + 1, updated_at=now, updated_by=user_id)
+            .where(
+                _scope(d, customer_id)
+                & (Entry.key == key)
+                & (Entry.revision == expected_revision)
+                & ~_dead_since(cutoff)
             )
-            .where(_scope(d, customer_id) & (Entry.key == key) & (Entry.revision == expected_revision) & ~dead)
             .returning(*_ENTRY_COLUMNS)
+            .tuples()
         )
         rows = list(query.execute())
         return _entries(d, rows) if rows else None
-    rows = [
-        {
-            Entry.descriptor: d.id,
-            Entry.customer: customer_id,
-            Entry.owner_user_id: 0,
-            Entry.key: key,
-            Entry.value: value,
-            Entry.revision: 1,
-            Entry.deleted: False,
-            Entry.created_at: now,
-            Entry.created_by: user_id,
-            Entry.updated_at: now,
-            Entry.updated_by: user_id,
-        }
-        for key, value in items
-    ]
-    query = Entry.insert_many(rows).on_conflict(
-        conflict_target=_CONFLICT_TARGET,
-        update={
-            Entry.value: EXCLUDED.value,
-            Entry.revision: Entry.revision + 1,
-            Entry.deleted: False,
-            Entry.created_at: Case(None, [(dead, EXCLUDED.created_at)], Entry.created_at),
-            Entry.created_by: Case(None, [(dead, EXCLUDED.created_by)], Entry.created_by),
-            Entry.updated_at: EXCLUDED.updated_at,
-            Entry.updated_by: EXCLUDED.updated_by,
-        },
-        # expected_revision == 0: only create (or revive a dead entry), never overwrite.
-        where=dead if expected_revision == 0 else None,
-    ).returning(*_ENTRY_COLUMNS)
-    written = {r.key: r for r in query.execute()}
+    create_only = expected_revision == 0
+    if len(items) == 1:
+        (key, value), = items
+        args = dict(descriptor=d.id, customer=customer_id, key=key, value=value, now=now, user=user_id)
+        if cutoff is not None:
+            args["cutoff"] = cutoff
+        raw = _PUT_ONE[(cutoff is not None, create_only)].execute(**args)
+        written = {r[2]: r for r in map(_row, raw)}
+    else:
+        rows = [_new_row(d.id, customer_id, key, value, now, user_id) for key, value in items]
+        written = {r[2]: r for r in _upsert(rows, cutoff, create_only).tuples().execute()}
     if len(written) != len(items):
         return None
-    refs = user_refs.get_many(i for r in written.values() for i in (r.created_by, r.updated_by))
+    refs = user_refs.get_many(i for r in written.values() for i in (r[7], r[9]))
     return [_entry(d, written[key], refs) for key, _ in items]
 
 
@@ -431,7 +499,7 @@ def delete_entries(d: t.Descriptor, customer_id: int, keys: list[str], user_id: 
     """Soft-deletes the live entries among keys; returns them as they were."""
     now = now_ms()
     where = _scope(d, customer_id) & Entry.key.in_(keys) & _alive(d, now)
-    before = _entries(d, Entry.select(*_ENTRY_COLUMNS).where(where).order_by(Entry.key))
+    before = _entries(d, Entry.select(*_ENTRY_COLUMNS).where(where).order_by(Entry.key).tuples())
     if before:  # the caller holds a write transaction, so `where` still selects `before`
         Entry.update(
             deleted=True, revision=Entry.revision + 1, updated_at=now, updated_by=user_id
@@ -475,7 +543,7 @@ def query_entries(
     with database.atomic():
         total = query.count()
         page = query.order_by(*compiler.order_by(order, Entry.customer)).limit(limit).offset(offset)
-        return t.Page(_entries(d, page), total)
+        return t.Page(_entries(d, page.tuples()), total)
 
 
 def iter_entries(
@@ -497,8 +565,8 @@ def iter_entries(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    chunk: list[Entry] = []
-    for row in query.iterator():
+    chunk: list[tuple] = []
+    for row in query.tuples().iterator():
         chunk.append(row)
         if len(chunk) >= batch:
             yield from _entries(d, chunk)
