@@ -93,7 +93,10 @@ class _Sqlite(_Dialect):
         if kind == "boolean":
             return fn.json_type(self.value, self.json_path(path)) == ("true" if operand else "false")
         lhs = fn.json_extract(self.value, self.json_path(path))
-        return self.type_is(path, kind) & _CMP[op](lhs, operand)
+        # The type guard is needed (json_extract gives 1/0 for booleans and JSON text for
+        # arrays/objects) but goes second: AND short-circuits, so it only runs on rows
+        # whose value already compared true.
+        return _CMP[op](lhs, operand) & self.type_is(path, kind)
 
     def text(self, path: Path) -> Any:
         return fn.json_extract(self.value, self.json_path(path))
@@ -216,7 +219,7 @@ class Compiler:
         if c.op is Op.IN:
             return self.where(Or(tuple(Condition(c.path, Op.EQ, v) for v in c.value)))
         if c.op in (Op.LIKE, Op.ILIKE):
-            return d.type_is(c.path, "string") & d.like(d.text(c.path), c.value, c.op is Op.ILIKE)
+            return d.like(d.text(c.path), c.value, c.op is Op.ILIKE) & d.type_is(c.path, "string")
         return d.compare(c.path, c.op, c.value)
 
     def _key_condition(self, c: Condition) -> Expression:

@@ -171,3 +171,15 @@ def test_too_many_conditions(admin, docs_store):
     conds = [("n", q.OPERATOR_EQ, i) for i in range(21)]
     err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, run, admin, docs_store, *conds)
     assert violations(err) == ["conditions"]
+
+
+def test_no_cross_type_matches(admin):
+    store = make_store(admin)
+    docs = {"arr": {"v": [1]}, "obj": {"v": {"a": 1}}, "t": {"v": True}, "one": {"v": 1}, "s": {"v": "[1]"}}
+    entries = [e.EntryInput(key=k, value=value(v)) for k, v in docs.items()]
+    admin.call(admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=entries))
+    assert [x.key for x in run(admin, store, ("v", q.OPERATOR_EQ, "[1]")).entries] == ["s"]
+    assert [x.key for x in run(admin, store, ("v", q.OPERATOR_EQ, 1)).entries] == ["one"]
+    assert [x.key for x in run(admin, store, ("v", q.OPERATOR_EQ, True)).entries] == ["t"]
+    assert [x.key for x in run(admin, store, ("v", q.OPERATOR_GE, 1)).entries] == ["one"]
+    assert [x.key for x in run(admin, store, ("v", q.OPERATOR_LIKE, "%1%")).entries] == ["s"]

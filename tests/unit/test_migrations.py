@@ -1,0 +1,57 @@
+"""The migration runner on real SQLite files: fresh databases are stamped LATEST; an
+existing database runs pending playhouse.migrate steps once, in order."""
+
+import peewee
+import pytest
+from playhouse.migrate import SchemaMigrator
+
+from server.storage import migrations
+from server.storage.db import database, make_database
+from server.storage.migrations import current_version, migrate_to_latest
+
+
+@pytest.fixture
+def db(tmp_path):
+    previous = database.obj
+    fresh = make_database(f"sqlite:///{tmp_path / 'm.db'}")
+    database.initialize(fresh)
+    yield fresh
+    fresh.close()
+    database.initialize(previous)
+
+
+def test_fresh_database_gets_latest_schema(db):
+    assert current_version(db) is None
+    assert migrate_to_latest(db) == migrations.LATEST
+    assert current_version(db) == migrations.LATEST
+    assert db.execute_sql("SELECT name FROM customer WHERE id = 0").fetchone() == ("global",)
+    assert migrate_to_latest(db) == migrations.LATEST  # idempotent
+
+
+def test_pending_step_applies_once(db, monkeypatch):
+    migrate_to_latest(db)
+    applied = []
+
+    def add_column(migrator: SchemaMigrator):
+        applied.append(1)
+        migrator.add_column("descriptor", "note", peewee.TextField(default="")).run()
+
+    monkeypatch.setattr(migrations, "STEPS", [(migrations.LATEST + 1, "add descriptor.note", add_column)])
+    assert migrate_to_latest(db) == migrations.LATEST + 1
+    assert "note" in [c.name for c in db.get_columns("descriptor")]
+    assert migrate_to_latest(db) == migrations.LATEST + 1
+    assert applied == [1]
+
+
+def test_failed_step_rolls_back(db, monkeypatch):
+    migrate_to_latest(db)
+
+    def broken(migrator: SchemaMigrator):
+        migrator.add_column("descriptor", "half", peewee.TextField(default="")).run()
+        raise RuntimeError("step failed midway")
+
+    monkeypatch.setattr(migrations, "STEPS", [(migrations.LATEST + 1, "broken", broken)])
+    with pytest.raises(RuntimeError):
+        migrate_to_latest(db)
+    assert current_version(db) == migrations.LATEST
+    assert "half" not in [c.name for c in db.get_columns("descriptor")]
