@@ -27,7 +27,9 @@ def main() -> None:
     cli("user", "add", "bench", "--password", "bench-pass-1", "--admin", db=db)
     token = cli("token", "create", "bench", db=db).stdout.strip()
     served = serve(db)
-    noop = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "noop_server.py")], stdout=subprocess.PIPE, text=True)
+    noop = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "bench", "noop_server.py")], stdout=subprocess.PIPE, text=True
+    )
     noop_addr = noop.stdout.readline().split()[-1]
     try:
         with DatastoreClient(served.grpc, token=token) as client:
@@ -47,7 +49,9 @@ def main() -> None:
                 ds = h2load(f"http://{served.grpc}{paths[op]}", frames[op], clients=conc, requests=n, headers=auth)
                 base = h2load(f"http://{noop_addr}{paths[op]}", frames[op], clients=conc, requests=n)
                 assert ds.ok == n and base.ok == n, (ds, base)
-                print(f"{op:5} {conc:>4} {ds.rps:>16.0f} {base.rps:>12.0f} {ds.rps / base.rps:>6.2f} {ds.mean_ms:>8.2f}")
+                print(
+                    f"{op:5} {conc:>4} {ds.rps:>16.0f} {base.rps:>12.0f} {ds.rps / base.rps:>6.2f} {ds.mean_ms:>8.2f}"
+                )
         with DatastoreClient(served.grpc, token=token) as client:
             revision = client.get_entry("bench", "hot").revision
         print(f"(check: {revision - 1} puts acknowledged by the store)")

@@ -12,10 +12,10 @@ import statistics
 import time
 
 from common import cli, serve, tempdir
+from google.protobuf import json_format
 
 from datastore.v1 import entry_pb2, query_pb2
 from datastore_client import DatastoreClient
-from google.protobuf import json_format
 
 
 def doc(i: int) -> dict:
@@ -51,15 +51,18 @@ def direct_sql(store: str, request: query_pb2.QueryEntriesRequest):
     from server.storage.db import database
 
     q = query_from_proto(request)
+    from server.domain.types import Selection
+
     page, _ = repos.page_query(
-        repos.get_descriptor(store), customers=None, keys=[], where=q.where, order=q.order,
-        limit=q.limit, offset=q.offset, include_deleted=False,
+        repos.get_descriptor(store), Selection(customers=None, where=q.where, order=q.order, limit=q.limit)
     )
     sql, params = page.sql()
     conn = database.connection()
 
     def run():
-        rows = conn.cursor().execute(sql, params).fetchall() if hasattr(conn, "total_changes") else _pg(conn, sql, params)
+        rows = (
+            conn.cursor().execute(sql, params).fetchall() if hasattr(conn, "total_changes") else _pg(conn, sql, params)
+        )
         return (rows[0][-1] if rows else 0), rows
 
     return run
@@ -94,11 +97,18 @@ def main() -> None:
             from server.storage.db import init_database
 
             init_database(db)
-            print(f"loaded {ns.entries} entries in {load_s:.1f} s ({ns.entries / load_s:.0f} entries/s via BulkPutEntries)")
+            print(
+                f"loaded {ns.entries} entries in {load_s:.1f} s ({ns.entries / load_s:.0f} entries/s via BulkPutEntries)"
+            )
             print("each query: order by n desc, limit 25, with the total count")
             print(f"{'filter':32} {'matches':>7} {'SQL ms':>8} {'gRPC ms':>8} {'ratio':>6}")
             for label, (conditions, matches) in QUERIES.items():
-                body = {"store": "big", "conditions": conditions, "orderBy": [{"path": "n", "descending": True}], "limit": 25}
+                body = {
+                    "store": "big",
+                    "conditions": conditions,
+                    "orderBy": [{"path": "n", "descending": True}],
+                    "limit": 25,
+                }
                 request = json_format.ParseDict(body, query_pb2.QueryEntriesRequest())
                 expected = sum(1 for i in range(ns.entries) if matches(i))
                 assert client._call(client.queries.QueryEntries, request).total_size == expected
@@ -106,7 +116,7 @@ def main() -> None:
                 total, rows = run()
                 assert total == expected and len(rows) == min(25, expected)
                 via_sql, via_grpc = interleaved(
-                    [run, lambda: client._call(client.queries.QueryEntries, request)], ns.rounds
+                    [run, lambda r=request: client._call(client.queries.QueryEntries, r)], ns.rounds
                 )
                 print(f"{label:32} {expected:>7} {via_sql:>8.1f} {via_grpc:>8.1f} {via_grpc / via_sql:>6.2f}")
     finally:

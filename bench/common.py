@@ -47,8 +47,20 @@ class H2Result:
 
 def h2load(url: str, frame: str, *, clients: int, requests: int, headers: dict[str, str] | None = None) -> H2Result:
     cmd = [
-        ensure_h2load(), url, "-d", frame, "-n", str(requests), "-c", str(clients), "-m", "1",
-        "-H", "content-type: application/grpc", "-H", "te: trailers",
+        ensure_h2load(),
+        url,
+        "-d",
+        frame,
+        "-n",
+        str(requests),
+        "-c",
+        str(clients),
+        "-m",
+        "1",
+        "-H",
+        "content-type: application/grpc",
+        "-H",
+        "te: trailers",
     ]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]

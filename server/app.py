@@ -100,16 +100,12 @@ class DatastoreServer:
             ],
         )
         auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.auth), server)
-        descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server(
-            DescriptorServicer(DescriptorService()), server
-        )
+        descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server(DescriptorServicer(DescriptorService()), server)
         entry_pb2_grpc.add_EntryServiceServicer_to_server(EntryServicer(EntryService()), server)
         query_pb2_grpc.add_QueryServiceServicer_to_server(QueryServicer(QueryService()), server)
         sharing_pb2_grpc.add_SharingServiceServicer_to_server(SharingServicer(SharingService()), server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        reflection.enable_server_reflection(
-            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-        )
+        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
         return server
 
     def start(self) -> tuple[str, str | None]:

@@ -97,8 +97,8 @@ def cmd_token_create(ns: argparse.Namespace) -> int:
 
 
 def cmd_migrate(ns: argparse.Namespace) -> int:
-    from server.storage.migrations import current_version
     from server.storage.db import database
+    from server.storage.migrations import current_version
 
     _open_db(ns)
     print(f"schema at version {current_version(database.obj)}")

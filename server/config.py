@@ -21,7 +21,7 @@ class Settings:
     grace_s: float = 10.0  # time in-flight calls get on shutdown
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         env = {
             "db_url": os.environ.get("DATASTORE_DB", DEFAULT_DB),
             "token_days": int(os.environ.get("DATASTORE_TOKEN_DAYS", "14")),

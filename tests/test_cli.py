@@ -107,7 +107,9 @@ def test_port_in_use_fails(db):
 
         second = subprocess.run(
             [DATASTORE, "serve", "--db", db, "--grpc", served.grpc, "--http", "127.0.0.1:0"],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert second.returncode != 0
     finally:
@@ -121,7 +123,9 @@ def test_basic_auth_over_real_process(db):
         channel = grpc.insecure_channel(served.grpc)
         stub = auth_pb2_grpc.AuthServiceStub(channel)
         creds = base64.b64encode(b"bas:bas-pass-12").decode()
-        user = stub.GetCurrentUser(auth_pb2.GetCurrentUserRequest(), metadata=[("authorization", f"Basic {creds}")]).user
+        user = stub.GetCurrentUser(
+            auth_pb2.GetCurrentUserRequest(), metadata=[("authorization", f"Basic {creds}")]
+        ).user
         assert user.user_name == "bas"
         token = stub.CreateToken(auth_pb2.CreateTokenRequest(username="bas", password="bas-pass-12")).token
         entries = entry_pb2_grpc.EntryServiceStub(channel)

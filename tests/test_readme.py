@@ -36,7 +36,11 @@ def test_grpcurl_session(tmp_path):
     # `. .venv/bin/activate` of the session: point it at this interpreter's environment.
     (venv / "activate").write_text(f'export PATH="{os.path.dirname(sys.executable)}:$PATH"\n')
     result = subprocess.run(
-        ["bash", "-e", "-c", block], cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        ["bash", "-e", "-c", block],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={k: v for k, v in os.environ.items() if k != "DATASTORE_DB"},
     )
     out = result.stdout

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import grpc
 from google.protobuf import json_format
@@ -38,9 +39,10 @@ _SERVICE_CONFIG = json.dumps(
     {
         "methodConfig": [
             {
-                "name": [{"service": "datastore.v1." + s} for s in (
-                    "AuthService", "DescriptorService", "EntryService", "QueryService", "SharingService"
-                )],
+                "name": [
+                    {"service": "datastore.v1." + s}
+                    for s in ("AuthService", "DescriptorService", "EntryService", "QueryService", "SharingService")
+                ],
                 "retryPolicy": {
                     "maxAttempts": 4,
                     "initialBackoff": "0.1s",
@@ -75,14 +77,22 @@ class DatastoreError(Exception):
 
 
 class _Auth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
-    def __init__(self, client: "DatastoreClient") -> None:
+    def __init__(self, client: DatastoreClient) -> None:
         self.client = client
 
     def _details(self, details):
         metadata = list(details.metadata or []) + self.client.credentials()
-        return details._replace(metadata=metadata) if hasattr(details, "_replace") else _Details(
-            details.method, details.timeout, metadata, details.credentials,
-            getattr(details, "wait_for_ready", None), getattr(details, "compression", None),
+        return (
+            details._replace(metadata=metadata)
+            if hasattr(details, "_replace")
+            else _Details(
+                details.method,
+                details.timeout,
+                metadata,
+                details.credentials,
+                getattr(details, "wait_for_ready", None),
+                getattr(details, "compression", None),
+            )
         )
 
     def intercept_unary_unary(self, continuation, details, request):
@@ -135,7 +145,7 @@ class DatastoreClient:
     def close(self) -> None:
         self._raw_channel.close()
 
-    def __enter__(self) -> "DatastoreClient":
+    def __enter__(self) -> DatastoreClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -158,7 +168,9 @@ class DatastoreClient:
         self.token = response.token
         return response.token
 
-    def create_descriptor(self, name: str, *, data_type: str = "MAP", behaviour_type: str = "CENTRAL", **fields) -> descriptor_pb2.Descriptor:
+    def create_descriptor(
+        self, name: str, *, data_type: str = "MAP", behaviour_type: str = "CENTRAL", **fields
+    ) -> descriptor_pb2.Descriptor:
         descriptor = descriptor_pb2.Descriptor(
             name=name,
             data_type=descriptor_pb2.DataType.Value(f"DATA_TYPE_{data_type}"),
@@ -190,7 +202,9 @@ class DatastoreClient:
     def stream(self, store: str, **fields) -> Iterator[entry_pb2.Entry]:
         query = json_format.ParseDict({"store": store, **fields}, query_pb2.QueryEntriesRequest())
         try:
-            for message in self.queries.StreamEntries(query_pb2.StreamEntriesRequest(query=query), timeout=self.timeout):
+            for message in self.queries.StreamEntries(
+                query_pb2.StreamEntriesRequest(query=query), timeout=self.timeout
+            ):
                 yield message.entry
         except grpc.RpcError as error:
             raise DatastoreError(error) from None

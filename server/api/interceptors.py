@@ -8,7 +8,8 @@ so its code runs inside the call, in the worker thread.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import grpc
 

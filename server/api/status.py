@@ -42,13 +42,7 @@ def _pack(message) -> any_pb2.Any:
 
 def to_status(exc: e.DomainError) -> grpc.Status:
     code = code_for(exc)
-    details = [
-        _pack(
-            error_details_pb2.ErrorInfo(
-                reason=exc.reason, domain=e.ERROR_DOMAIN, metadata=exc.metadata
-            )
-        )
-    ]
+    details = [_pack(error_details_pb2.ErrorInfo(reason=exc.reason, domain=e.ERROR_DOMAIN, metadata=exc.metadata))]
     if exc.field_violations:
         details.append(
             _pack(

@@ -42,7 +42,7 @@ class InvalidArgument(DomainError):
     reason = "INVALID_ARGUMENT"
 
     @classmethod
-    def for_field(cls, field_name: str, description: str) -> "InvalidArgument":
+    def for_field(cls, field_name: str, description: str) -> InvalidArgument:
         return cls(
             f"{field_name}: {description}",
             field_violations=[FieldViolation(field_name, description)],

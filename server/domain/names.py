@@ -46,9 +46,7 @@ def check_key(key: str, field: str = "key") -> str:
 def check_value_size(value: Any, field: str = "value") -> None:
     size = len(json.dumps(value, separators=(",", ":")))
     if size > VALUE_MAX_BYTES:
-        raise InvalidArgument.for_field(
-            field, f"is {size} bytes of JSON, more than the limit of {VALUE_MAX_BYTES}"
-        )
+        raise InvalidArgument.for_field(field, f"is {size} bytes of JSON, more than the limit of {VALUE_MAX_BYTES}")
 
 
 def check_limit(limit: int, offset: int, *, maximum: int = PAGE_MAX) -> tuple[int, int]:

@@ -9,18 +9,18 @@ from typing import Any
 GLOBAL_CUSTOMER_ID = 0
 
 
-class DataType(str, enum.Enum):
+class DataType(enum.StrEnum):
     MAP = "MAP"
     LIST = "LIST"
 
 
-class BehaviourType(str, enum.Enum):
+class BehaviourType(enum.StrEnum):
     CENTRAL = "CENTRAL"
     LOCAL = "LOCAL"
     DISTRIBUTED = "DISTRIBUTED"
 
 
-class Access(str, enum.Enum):
+class Access(enum.StrEnum):
     READ = "read"
     WRITE = "write"
 
@@ -88,6 +88,36 @@ class Descriptor:
     def expiry_cutoff(self, now_ms: int) -> int | None:
         """Entries last updated before this instant are expired (None: no retention)."""
         return now_ms - self.life_time if self.expire_data else None
+
+
+@dataclass(frozen=True)
+class DescriptorSpec:
+    """What a caller sets when creating a store (None: not given)."""
+
+    name: str
+    description: str = ""
+    data_type: DataType | None = None
+    behaviour_type: BehaviourType | None = None
+    life_time: int = 0
+    global_data: bool = False
+    expire_data: bool = False
+    use_lower_case_keys: bool = False
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which entries of one store a query returns, in which order, which page.
+
+    customers None means every customer (administrators); limit 0 means no limit.
+    """
+
+    customers: frozenset[int] | None
+    keys: tuple[str, ...] = ()
+    where: Any = None  # a query AST node (server.query.ast) or None
+    order: tuple[Any, ...] = ()  # query AST Order items
+    limit: int = 0
+    offset: int = 0
+    include_deleted: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from server.domain.errors import InvalidArgument
 
@@ -51,11 +51,11 @@ class Path:
     is_key: bool = False
 
     @classmethod
-    def key(cls) -> "Path":
+    def key(cls) -> Path:
         return cls(is_key=True)
 
     @classmethod
-    def parse(cls, text: str, field: str = "path") -> "Path":
+    def parse(cls, text: str, field: str = "path") -> Path:
         """'_' / 'key' -> the key; '.' -> the whole value; 'a.b.0' -> members."""
         if text in KEY_PATH_NAMES:
             return cls.key()
@@ -65,17 +65,13 @@ class Path:
             raise InvalidArgument.for_field(field, "must not be empty (use '.' for the value)")
         parts = text.split(".")
         if len(parts) > MAX_PATH_DEPTH:
-            raise InvalidArgument.for_field(
-                field, f"'{text}' is deeper than {MAX_PATH_DEPTH} members"
-            )
+            raise InvalidArgument.for_field(field, f"'{text}' is deeper than {MAX_PATH_DEPTH} members")
         members: list[str | int] = []
         for part in parts:
             if not part:
                 raise InvalidArgument.for_field(field, f"'{text}' has an empty member")
             if any(c in _FORBIDDEN_MEMBER_CHARS or ord(c) < 0x20 for c in part):
-                raise InvalidArgument.for_field(
-                    field, f"'{text}' has a member with a quote, backslash or bracket"
-                )
+                raise InvalidArgument.for_field(field, f"'{text}' has a member with a quote, backslash or bracket")
             members.append(int(part) if part.isdigit() else part)
         return cls(tuple(members))
 
@@ -97,20 +93,20 @@ class Condition:
 
 @dataclass(frozen=True)
 class And:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    child: "Node"
+    child: Node
 
 
-Node = Union[Condition, And, Or, Not]
+Node = Condition | And | Or | Not
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ numerically, strings byte-wise); ties break on key and customer so pages are sta
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import peewee
 from peewee import SQL, Case, Cast, Expression, NodeList, Value, fn

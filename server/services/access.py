@@ -31,9 +31,7 @@ def resolve_customer(principal: t.Principal, d: t.Descriptor, requested: int | N
     always 0 in global stores."""
     if d.global_data:
         if requested not in (None, GLOBAL):
-            raise InvalidArgument.for_field(
-                "customer_id", f"store '{d.name}' is global and only holds customer 0"
-            )
+            raise InvalidArgument.for_field("customer_id", f"store '{d.name}' is global and only holds customer 0")
         return GLOBAL
     if requested is None:
         return principal.customer_id
@@ -59,8 +57,7 @@ def require_write(principal: t.Principal, d: t.Descriptor, customer_id: int) -> 
 def _denied(principal: t.Principal, d: t.Descriptor, customer_id: int, verb: str) -> PermissionDenied:
     if customer_id == GLOBAL:
         return PermissionDenied(
-            f"user '{principal.username}' may not {verb} global store '{d.name}': "
-            "it needs the global-data permission",
+            f"user '{principal.username}' may not {verb} global store '{d.name}': it needs the global-data permission",
             reason="GLOBAL_DATA_REQUIRED",
             metadata={"store": d.name},
         )

@@ -9,10 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import argon2
 
@@ -165,9 +164,7 @@ class AuthService:
         global_data: bool = False,
     ) -> int:
         if not names.USERNAME_RE.match(username or ""):
-            raise InvalidArgument.for_field(
-                "username", "must be 1-150 letters, digits or @ . _ + -"
-            )
+            raise InvalidArgument.for_field("username", "must be 1-150 letters, digits or @ . _ + -")
         if len(password or "") < 8:
             raise InvalidArgument.for_field("password", "must be at least 8 characters")
         if customer_id <= 0:
@@ -194,4 +191,3 @@ def add_group(name: str) -> None:
 
 def add_group_member(group_name: str, username: str) -> None:
     repos.add_group_member(group_name, username)
-

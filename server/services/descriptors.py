@@ -25,20 +25,6 @@ OUTPUT_ONLY_FIELDS = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class DescriptorSpec:
-    """What a caller may set on a descriptor (None: not given)."""
-
-    name: str
-    description: str = ""
-    data_type: t.DataType | None = None
-    behaviour_type: t.BehaviourType | None = None
-    life_time: int = 0
-    global_data: bool = False
-    expire_data: bool = False
-    use_lower_case_keys: bool = False
-
-
 def _check_retention(v: ViolationCollector, expire_data: bool, life_time: int) -> None:
     if life_time < 0:
         v.add("life_time", "must not be negative")
@@ -60,7 +46,7 @@ class DescriptorService:
         limit, offset = names.check_limit(limit, offset)
         return repos.list_descriptors(limit, offset, include_deleted)
 
-    def create(self, principal: t.Principal, spec: DescriptorSpec) -> t.Descriptor:
+    def create(self, principal: t.Principal, spec: t.DescriptorSpec) -> t.Descriptor:
         require_admin(principal, "create stores")
         v = ViolationCollector()
         try:
@@ -74,23 +60,7 @@ class DescriptorService:
         _check_description(v, spec.description)
         _check_retention(v, spec.expire_data, spec.life_time)
         v.raise_if_any()
-        now = 0  # set by the repository
-        descriptor = t.Descriptor(
-            name=spec.name,
-            description=spec.description,
-            data_type=spec.data_type,  # type: ignore[arg-type]
-            behaviour_type=spec.behaviour_type,  # type: ignore[arg-type]
-            life_time=spec.life_time,
-            global_data=spec.global_data,
-            expire_data=spec.expire_data,
-            use_lower_case_keys=spec.use_lower_case_keys,
-            deleted=False,
-            created_at=now,
-            created_by=None,
-            updated_at=now,
-            updated_by=None,
-        )
-        return repos.create_descriptor(descriptor, principal.user_id)
+        return repos.create_descriptor(spec, principal.user_id)
 
     def update(self, principal: t.Principal, name: str, changes: dict[str, Any]) -> t.Descriptor:
         """changes: field name -> new value, already restricted to what the caller set."""

@@ -115,9 +115,7 @@ class EntryService:
         assert written is not None  # no expected revision: every row is written
         return written
 
-    def delete(
-        self, principal: t.Principal, store: str, keys: list[str], customer_id: int | None
-    ) -> list[t.Entry]:
+    def delete(self, principal: t.Principal, store: str, keys: list[str], customer_id: int | None) -> list[t.Entry]:
         d = open_store(store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_write(principal, d, customer)

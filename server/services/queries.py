@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from server.domain import names
 from server.domain import types as t
@@ -28,36 +28,18 @@ class EntryQuery:
 
 class QueryService:
     def query(self, principal: t.Principal, q: EntryQuery) -> t.Page:
-        d, customers, keys = self._prepare(principal, q)
         limit, offset = names.check_limit(q.limit, q.offset)
-        return repos.query_entries(
-            d,
-            customers=customers,
-            keys=keys,
-            where=q.where,
-            order=q.order,
-            limit=limit,
-            offset=offset,
-            include_deleted=q.include_deleted,
-        )
+        d, sel = self._prepare(principal, q)
+        return repos.query_entries(d, replace(sel, limit=limit, offset=offset))
 
     def stream(self, principal: t.Principal, q: EntryQuery) -> Iterator[t.Entry]:
         """Every match (or limit/offset when given); checks happen before the first row."""
-        d, customers, keys = self._prepare(principal, q)
         if q.limit < 0 or q.offset < 0:
             names.check_limit(q.limit, q.offset)
-        return repos.iter_entries(
-            d,
-            customers=customers,
-            keys=keys,
-            where=q.where,
-            order=q.order,
-            limit=q.limit,
-            offset=q.offset,
-            include_deleted=q.include_deleted,
-        )
+        d, sel = self._prepare(principal, q)
+        return repos.iter_entries(d, sel)
 
-    def _prepare(self, principal: t.Principal, q: EntryQuery) -> tuple[t.Descriptor, frozenset[int] | None, list[str]]:
+    def _prepare(self, principal: t.Principal, q: EntryQuery) -> tuple[t.Descriptor, t.Selection]:
         d = open_store(q.store)
         if count_conditions(q.where) > MAX_CONDITIONS:
             raise InvalidArgument.for_field("conditions", f"at most {MAX_CONDITIONS} conditions")
@@ -65,8 +47,17 @@ class QueryService:
             raise InvalidArgument.for_field("order_by", f"at most {MAX_ORDERS} sort keys")
         if len(q.keys) > names.BULK_MAX:
             raise InvalidArgument.for_field("keys", f"at most {names.BULK_MAX} keys")
-        keys = [normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(q.keys)]
-        return d, self._customers(principal, d, q.customer_ids), keys
+        keys = tuple(normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(q.keys))
+        sel = t.Selection(
+            customers=self._customers(principal, d, q.customer_ids),
+            keys=keys,
+            where=q.where,
+            order=q.order,
+            limit=q.limit,
+            offset=q.offset,
+            include_deleted=q.include_deleted,
+        )
+        return d, sel
 
     @staticmethod
     def _customers(principal: t.Principal, d: t.Descriptor, requested: tuple[int, ...]) -> frozenset[int] | None:

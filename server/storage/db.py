@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import peewee
@@ -39,12 +39,8 @@ def make_database(url: str, *, max_connections: int = 32) -> peewee.Database:
     if scheme in ("postgresql", "postgres"):
         # Pooled, so the per-call connection of every worker thread is reused.
         pooled = url.replace(f"{scheme}://", "postgres+pool://", 1)
-        return db_url.connect(
-            pooled, max_connections=max_connections, stale_timeout=300, autorollback=True
-        )
-    raise ValueError(
-        f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://…"
-    )
+        return db_url.connect(pooled, max_connections=max_connections, stale_timeout=300, autorollback=True)
+    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://…")
 
 
 def init_database(url: str, *, max_connections: int = 32) -> peewee.Database:

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import peewee
 from peewee import EXCLUDED, JOIN, SQL, Case, fn
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists, NotFound
-from server.query.ast import Node, Order
 from server.query.sql import Compiler
 from server.storage.db import database, now_ms
-from server.storage.prepared import INT, JSON, STR, Statement
 from server.storage.models import (
     Customer,
     Descriptor,
@@ -29,6 +28,7 @@ from server.storage.models import (
     Token,
     User,
 )
+from server.storage.prepared import INT, JSON, STR, Statement
 
 # --------------------------------------------------------------------------- users
 
@@ -122,9 +122,7 @@ def load_principal(user_id: int, token_id: int | None = None) -> t.Principal:
         raise NotFound(f"user {user_id} does not exist", reason="USER_NOT_FOUND")
     groups = [g.name for g in Group.select(Group.name).join(GroupMember).where(GroupMember.user == user_id)]
     group_ids = GroupMember.select(GroupMember.group).where(GroupMember.user == user_id)
-    grants = Grant.select(Grant.customer, Grant.access).where(
-        (Grant.user == user_id) | (Grant.group.in_(group_ids))
-    )
+    grants = Grant.select(Grant.customer, Grant.access).where((Grant.user == user_id) | (Grant.group.in_(group_ids)))
     readable = {user.customer_id}
     writable = {user.customer_id}  # a user writes its own customer by default
     for g in grants:
@@ -185,9 +183,7 @@ def _grantee(username: str, group_name: str) -> tuple[int | None, int | None, st
 
 def set_grant(customer_id: int, username: str, group_name: str, access: t.Access) -> None:
     uid, gid, grantee = _grantee(username, group_name)
-    Grant.insert(
-        customer=customer_id, user=uid, group=gid, grantee=grantee, access=access.value
-    ).on_conflict(
+    Grant.insert(customer=customer_id, user=uid, group=gid, grantee=grantee, access=access.value).on_conflict(
         conflict_target=[Grant.customer, Grant.grantee], update={Grant.access: access.value}
     ).execute()
 
@@ -262,15 +258,15 @@ def list_descriptors(limit: int, offset: int, include_deleted: bool) -> t.Page:
     return t.Page([_descriptor(r) for r in rows], total)
 
 
-def create_descriptor(d: t.Descriptor, user_id: int) -> t.Descriptor:
+def create_descriptor(d: t.DescriptorSpec, user_id: int) -> t.Descriptor:
     now = now_ms()
     try:
         with database.atomic():
             row = Descriptor.create(
                 name=d.name,
                 description=d.description,
-                data_type=d.data_type.value,
-                behaviour_type=d.behaviour_type.value,
+                data_type=d.data_type.value,  # type: ignore[union-attr] - validated
+                behaviour_type=d.behaviour_type.value,  # type: ignore[union-attr]
                 life_time=d.life_time,
                 global_data=d.global_data,
                 expire_data=d.expire_data,
@@ -320,7 +316,7 @@ _CONVERTERS = [f.python_value for f in _ENTRY_COLUMNS]
 
 def _row(raw: tuple) -> tuple:
     """Applies the columns' Python converters to a raw DB-API row (prepared statements)."""
-    return tuple(conv(v) if v is not None else None for conv, v in zip(_CONVERTERS, raw))
+    return tuple(conv(v) if v is not None else None for conv, v in zip(_CONVERTERS, raw, strict=True))
 
 
 def _entries(d: t.Descriptor, rows: Iterable[tuple]) -> list[t.Entry]:
@@ -400,20 +396,24 @@ def get_entry(d: t.Descriptor, customer_id: int, key: str, *, include_deleted: b
 
 def _upsert(rows: list[dict], cutoff: int | None, create_only: bool) -> peewee.Query:
     dead = _dead_since(cutoff)
-    return Entry.insert_many(rows).on_conflict(
-        conflict_target=_CONFLICT_TARGET,
-        update={
-            Entry.value: EXCLUDED.value,
-            Entry.revision: Entry.revision + 1,
-            Entry.deleted: False,
-            Entry.created_at: Case(None, [(dead, EXCLUDED.created_at)], Entry.created_at),
-            Entry.created_by: Case(None, [(dead, EXCLUDED.created_by)], Entry.created_by),
-            Entry.updated_at: EXCLUDED.updated_at,
-            Entry.updated_by: EXCLUDED.updated_by,
-        },
-        # create_only (expected_revision 0): create or revive a dead entry, never overwrite.
-        where=dead if create_only else None,
-    ).returning(*_ENTRY_COLUMNS)
+    return (
+        Entry.insert_many(rows)
+        .on_conflict(
+            conflict_target=_CONFLICT_TARGET,
+            update={
+                Entry.value: EXCLUDED.value,
+                Entry.revision: Entry.revision + 1,
+                Entry.deleted: False,
+                Entry.created_at: Case(None, [(dead, EXCLUDED.created_at)], Entry.created_at),
+                Entry.created_by: Case(None, [(dead, EXCLUDED.created_by)], Entry.created_by),
+                Entry.updated_at: EXCLUDED.updated_at,
+                Entry.updated_by: EXCLUDED.updated_by,
+            },
+            # create_only (expected_revision 0): create or revive a dead entry, never overwrite.
+            where=dead if create_only else None,
+        )
+        .returning(*_ENTRY_COLUMNS)
+    )
 
 
 def _new_row(descriptor: int, customer: int, key: str, value: Any, now: int, user: int) -> dict:
@@ -464,7 +464,7 @@ def put_entries(
     now = now_ms()
     cutoff = d.expiry_cutoff(now)
     if expected_revision is not None and expected_revision > 0:
-        (key, value), = items
+        ((key, value),) = items
         query = (
             Entry.update(value=value, revision=Entry.revision + 1, updated_at=now, updated_by=user_id)
             .where(
@@ -480,7 +480,7 @@ def put_entries(
         return _entries(d, rows) if rows else None
     create_only = expected_revision == 0
     if len(items) == 1:
-        (key, value), = items
+        ((key, value),) = items
         args = dict(descriptor=d.id, customer=customer_id, key=key, value=value, now=now, user=user_id)
         if cutoff is not None:
             args["cutoff"] = cutoff
@@ -501,87 +501,60 @@ def delete_entries(d: t.Descriptor, customer_id: int, keys: list[str], user_id: 
     where = _scope(d, customer_id) & Entry.key.in_(keys) & _alive(d, now)
     before = _entries(d, Entry.select(*_ENTRY_COLUMNS).where(where).order_by(Entry.key).tuples())
     if before:  # the caller holds a write transaction, so `where` still selects `before`
-        Entry.update(
-            deleted=True, revision=Entry.revision + 1, updated_at=now, updated_by=user_id
-        ).where(where).execute()
+        Entry.update(deleted=True, revision=Entry.revision + 1, updated_at=now, updated_by=user_id).where(
+            where
+        ).execute()
     return before
 
 
-def _query(
-    d: t.Descriptor,
-    customers: frozenset[int] | None,
-    keys: list[str],
-    where: Node | None,
-    include_deleted: bool,
-) -> tuple[peewee.ModelSelect, Compiler]:
+def _filtered(d: t.Descriptor, sel: t.Selection) -> tuple[peewee.ModelSelect, Compiler]:
     compiler = Compiler(database, Entry.value, Entry.key)
     query = Entry.select(*_ENTRY_COLUMNS).where((Entry.descriptor == d.id) & (Entry.owner_user_id == 0))
-    if customers is not None:
-        query = query.where(Entry.customer.in_(sorted(customers)))
-    if keys:
-        query = query.where(Entry.key.in_(keys))
-    if not include_deleted:
+    if sel.customers is not None:
+        query = query.where(Entry.customer.in_(sorted(sel.customers)))
+    if sel.keys:
+        query = query.where(Entry.key.in_(list(sel.keys)))
+    if not sel.include_deleted:
         query = query.where(_alive(d, now_ms()))
-    if where is not None:
-        query = query.where(compiler.where(where))
+    if sel.where is not None:
+        query = query.where(compiler.where(sel.where))
     return query, compiler
 
 
-def page_query(
-    d: t.Descriptor,
-    *,
-    customers: frozenset[int] | None,
-    keys: list[str],
-    where: Node | None,
-    order: tuple[Order, ...],
-    limit: int,
-    offset: int,
-    include_deleted: bool,
-) -> tuple[peewee.ModelSelect, peewee.ModelSelect]:
+def page_query(d: t.Descriptor, sel: t.Selection) -> tuple[peewee.ModelSelect, peewee.ModelSelect]:
     """(page query whose last column is the total match count, the bare filter query).
 
     One scan gives the page and the total: COUNT(*) OVER () rides along on every row,
     instead of a second full scan for a separate COUNT.
     """
-    query, compiler = _query(d, customers, keys, where, include_deleted)
+    query, compiler = _filtered(d, sel)
     page = (
         query.select_extend(fn.COUNT(SQL("*")).over())
-        .order_by(*compiler.order_by(order, Entry.customer))
-        .limit(limit)
-        .offset(offset)
+        .order_by(*compiler.order_by(sel.order, Entry.customer))
+        .limit(sel.limit)
+        .offset(sel.offset)
     )
     return page, query
 
 
-def query_entries(d: t.Descriptor, **criteria: Any) -> t.Page:
-    """One page and the total count. customers None = every customer."""
-    page, query = page_query(d, **criteria)
+def query_entries(d: t.Descriptor, sel: t.Selection) -> t.Page:
+    """One page (sel.limit > 0) and the total count."""
+    page, query = page_query(d, sel)
     rows = list(page.tuples())
     if rows:
         return t.Page(_entries(d, (r[:-1] for r in rows)), rows[0][-1])
     # An empty page past the end still owes the caller the total.
-    return t.Page([], query.count() if criteria["offset"] else 0)
+    return t.Page([], query.count() if sel.offset else 0)
 
 
-def iter_entries(
-    d: t.Descriptor,
-    *,
-    customers: frozenset[int] | None,
-    keys: list[str],
-    where: Node | None,
-    order: tuple[Order, ...],
-    limit: int,
-    offset: int,
-    include_deleted: bool,
-    batch: int = 500,
-) -> Iterator[t.Entry]:
+def iter_entries(d: t.Descriptor, sel: t.Selection, batch: int = 500) -> Iterator[t.Entry]:
     """Streams matching entries in order, converting batch by batch."""
-    query, compiler = _query(d, customers, keys, where, include_deleted)
-    query = query.order_by(*compiler.order_by(order, Entry.customer))
-    if limit:
-        query = query.limit(limit)
-    if offset:
-        query = query.offset(offset)
+    query, compiler = _filtered(d, sel)
+    query = query.order_by(*compiler.order_by(sel.order, Entry.customer))
+    if sel.limit:
+        query = query.limit(sel.limit)
+    if sel.offset:
+        query = query.offset(sel.offset)
     chunk: list[tuple] = []
     for row in query.tuples().iterator():
         chunk.append(row)
@@ -600,9 +573,9 @@ def sweep_expired(now: int, batch: int = 1000) -> int:
     for store in stores:
         cutoff = now - store.life_time
         while True:
-            ids = Entry.select(Entry.id).where(
-                (Entry.descriptor == store.id) & (Entry.updated_at < cutoff)
-            ).limit(batch)
+            ids = (
+                Entry.select(Entry.id).where((Entry.descriptor == store.id) & (Entry.updated_at < cutoff)).limit(batch)
+            )
             with database.atomic():
                 n = Entry.delete().where(Entry.id.in_(ids)).execute()
             removed += n
@@ -613,4 +586,3 @@ def sweep_expired(now: int, batch: int = 1000) -> int:
 
 def count_entries(d: t.Descriptor) -> int:
     return Entry.select(fn.COUNT(Entry.id)).where(Entry.descriptor == d.id).scalar() or 0
-

@@ -21,8 +21,7 @@ TEMPLATE = re.compile(r"^(/[A-Za-z0-9_.\-~]+|/\{[a-z_.]+(=[^}]+)?\})+(:[A-Za-z]+
 def methods():
     for module in MODULES:
         for service in module.DESCRIPTOR.services_by_name.values():
-            for method in service.methods:
-                yield method
+            yield from service.methods
 
 
 @pytest.mark.parametrize("method", list(methods()), ids=lambda m: m.full_name)
@@ -45,7 +44,9 @@ def test_every_rpc_has_an_http_rule(method):
 
 
 def test_generated_code_is_current():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_protos.py"), "--check"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_protos.py"), "--check"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 

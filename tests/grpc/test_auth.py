@@ -71,16 +71,27 @@ def test_expired_token(harness):
     token = "expired-token-for-test"
     with connection():
         repos.add_token(repos.user_id_by_name("alice"), hash_token(token), now_ms() - 1)
-    err = expect_error(grpc.StatusCode.UNAUTHENTICATED, whoami, harness.with_metadata(("authorization", f"Token {token}")))
+    err = expect_error(
+        grpc.StatusCode.UNAUTHENTICATED, whoami, harness.with_metadata(("authorization", f"Token {token}"))
+    )
     assert error_info(err).reason == "TOKEN_EXPIRED"
 
 
 def test_create_token_errors(harness):
     anon = harness.with_metadata()
-    expect_error(grpc.StatusCode.UNAUTHENTICATED, anon.call, anon.auth.CreateToken, a.CreateTokenRequest(username="alice", password="nope"))
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, anon.call, anon.auth.CreateToken, a.CreateTokenRequest(password="x"))
+    expect_error(
+        grpc.StatusCode.UNAUTHENTICATED,
+        anon.call,
+        anon.auth.CreateToken,
+        a.CreateTokenRequest(username="alice", password="nope"),
+    )
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT, anon.call, anon.auth.CreateToken, a.CreateTokenRequest(password="x")
+    )
     assert violations(err) == ["username"]
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, anon.call, anon.auth.CreateToken, a.CreateTokenRequest(username="alice"))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT, anon.call, anon.auth.CreateToken, a.CreateTokenRequest(username="alice")
+    )
     assert violations(err) == ["password"]
 
 
@@ -119,4 +130,6 @@ def test_health_and_reflection_are_open(harness):
 
 def test_unauthenticated_cannot_read(harness):
     anon = harness.with_metadata()
-    expect_error(grpc.StatusCode.UNAUTHENTICATED, anon.call, anon.descriptors.ListDescriptors, d.ListDescriptorsRequest())
+    expect_error(
+        grpc.StatusCode.UNAUTHENTICATED, anon.call, anon.descriptors.ListDescriptors, d.ListDescriptorsRequest()
+    )

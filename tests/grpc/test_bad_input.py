@@ -44,7 +44,12 @@ BIG = "x" * (1024 * 1024 + 1)
 )
 def test_put_rejects(admin, store, request_kwargs, field):
     before = count(admin, store)
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.PutEntry, e.PutEntryRequest(store=store, **request_kwargs))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        admin.call,
+        admin.entries.PutEntry,
+        e.PutEntryRequest(store=store, **request_kwargs),
+    )
     assert violations(err) == [field]
     assert field.split(".")[0].split("[")[0] in err.details()
     assert count(admin, store) == before
@@ -52,25 +57,44 @@ def test_put_rejects(admin, store, request_kwargs, field):
 
 @pytest.mark.parametrize("name", ["", "x" * 129, "../etc", "a b"])
 def test_bad_store_names(admin, name):
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.GetEntry, e.GetEntryRequest(store=name, key="k"))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.GetEntry, e.GetEntryRequest(store=name, key="k")
+    )
     assert violations(err) == ["store"]
 
 
 def test_bulk_limits(admin, store):
     too_many = [e.EntryInput(key=f"k{i}", value=value(i)) for i in range(1001)]
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=too_many))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        admin.call,
+        admin.entries.BulkPutEntries,
+        e.BulkPutEntriesRequest(store=store, entries=too_many),
+    )
     assert violations(err) == ["entries"]
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store)
+    )
     assert violations(err) == ["entries"]
     bad_key = [e.EntryInput(key="ok", value=value(1)), e.EntryInput(key="", value=value(2))]
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=bad_key))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        admin.call,
+        admin.entries.BulkPutEntries,
+        e.BulkPutEntriesRequest(store=store, entries=bad_key),
+    )
     assert violations(err) == ["entries[1].key"]
     assert count(admin, store) == 0
 
 
 def test_oversized_message_is_refused(admin, store):
     huge = value("y" * (17 * 1024 * 1024))
-    expect_error(grpc.StatusCode.RESOURCE_EXHAUSTED, admin.call, admin.entries.PutEntry, e.PutEntryRequest(store=store, key="k", value=huge))
+    expect_error(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        admin.call,
+        admin.entries.PutEntry,
+        e.PutEntryRequest(store=store, key="k", value=huge),
+    )
     assert count(admin, store) == 0
 
 

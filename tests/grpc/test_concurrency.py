@@ -14,7 +14,9 @@ WRITES = 25
 def test_different_keys(admin, store):
     def writer(t):
         for i in range(WRITES):
-            admin.call(admin.entries.PutEntry, e.PutEntryRequest(store=store, key=f"t{t}", value=value({"t": t, "i": i})))
+            admin.call(
+                admin.entries.PutEntry, e.PutEntryRequest(store=store, key=f"t{t}", value=value({"t": t, "i": i}))
+            )
 
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(writer, range(THREADS)))
@@ -28,7 +30,9 @@ def test_same_key_every_write_counted(admin, store):
 
     def writer(t):
         return [
-            admin.call(admin.entries.PutEntry, e.PutEntryRequest(store=store, key="hot", value=value(payload[t]))).entry.revision
+            admin.call(
+                admin.entries.PutEntry, e.PutEntryRequest(store=store, key="hot", value=value(payload[t]))
+            ).entry.revision
             for _ in range(WRITES)
         ]
 

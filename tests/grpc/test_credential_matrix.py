@@ -31,37 +31,66 @@ RPCS = {
     "CreateDescriptor": (
         "descriptors",
         lambda st: d.CreateDescriptorRequest(descriptor=d.Descriptor(name=unique(), data_type=1, behaviour_type=1)),
-        DENIED, DENIED, OK,
+        DENIED,
+        DENIED,
+        OK,
     ),
     "UpdateDescriptor": (
         "descriptors",
         lambda st: d.UpdateDescriptorRequest(
-            descriptor=d.Descriptor(name=st, description="x"), update_mask=field_mask_pb2.FieldMask(paths=["description"])
+            descriptor=d.Descriptor(name=st, description="x"),
+            update_mask=field_mask_pb2.FieldMask(paths=["description"]),
         ),
-        DENIED, DENIED, OK,
+        DENIED,
+        DENIED,
+        OK,
     ),
     "DeleteDescriptor": ("descriptors", lambda st: d.DeleteDescriptorRequest(name=st), DENIED, DENIED, OK),
     "GetEntry": ("entries", lambda st: e.GetEntryRequest(store=st, key="k", customer_id=1), OK, DENIED, OK),
-    "PutEntry": ("entries", lambda st: e.PutEntryRequest(store=st, key="k", customer_id=1, value=value(2)), DENIED, DENIED, OK),
+    "PutEntry": (
+        "entries",
+        lambda st: e.PutEntryRequest(store=st, key="k", customer_id=1, value=value(2)),
+        DENIED,
+        DENIED,
+        OK,
+    ),
     "BulkPutEntries": (
         "entries",
         lambda st: e.BulkPutEntriesRequest(store=st, customer_id=1, entries=[e.EntryInput(key="b", value=value(1))]),
-        DENIED, DENIED, OK,
+        DENIED,
+        DENIED,
+        OK,
     ),
-    "DeleteEntries": ("entries", lambda st: e.DeleteEntriesRequest(store=st, keys=["k"], customer_id=1), DENIED, DENIED, OK),
+    "DeleteEntries": (
+        "entries",
+        lambda st: e.DeleteEntriesRequest(store=st, keys=["k"], customer_id=1),
+        DENIED,
+        DENIED,
+        OK,
+    ),
     "QueryEntries": ("queries", lambda st: q.QueryEntriesRequest(store=st, customer_ids=[1]), OK, DENIED, OK),
     "StreamEntries": (
         "queries",
         lambda st: q.StreamEntriesRequest(query=q.QueryEntriesRequest(store=st, customer_ids=[1])),
-        OK, DENIED, OK,
+        OK,
+        DENIED,
+        OK,
     ),
     "ListGrants": ("sharing", lambda st: s.ListGrantsRequest(), DENIED, DENIED, OK),
     "SetGrant": (
         "sharing",
         lambda st: s.SetGrantRequest(grant=s.Grant(customer_id=4, user_name="dave", access=s.ACCESS_READ)),
-        DENIED, DENIED, OK,
+        DENIED,
+        DENIED,
+        OK,
     ),
-    "DeleteGrant": ("sharing", lambda st: s.DeleteGrantRequest(customer_id=1, group_name="nobody-group"), DENIED, DENIED, None),
+    "DeleteGrant": (
+        "sharing",
+        lambda st: s.DeleteGrantRequest(customer_id=1, group_name="nobody-group"),
+        DENIED,
+        DENIED,
+        None,
+    ),
 }
 CALLERS = ["none", "garbage", "expired", "read-only", "other-customer", "admin"]
 
@@ -99,8 +128,12 @@ def test_credential_matrix(harness, admin, rpc, caller):
     admin.call(admin.entries.PutEntry, e.PutEntryRequest(store=store, key="k", customer_id=1, value=value(1)))
     attr, make_request, read_only, other, admin_code = RPCS[rpc]
     expected = {
-        "none": UNAUTH, "garbage": UNAUTH, "expired": UNAUTH,
-        "read-only": read_only, "other-customer": other, "admin": admin_code,
+        "none": UNAUTH,
+        "garbage": UNAUTH,
+        "expired": UNAUTH,
+        "read-only": read_only,
+        "other-customer": other,
+        "admin": admin_code,
     }[caller]
     if expected is None:  # admin deleting a grant that does not exist
         expected = grpc.StatusCode.NOT_FOUND

@@ -52,7 +52,9 @@ def test_create_get_list_update_delete(admin):
 
     deleted = admin.call(admin.descriptors.DeleteDescriptor, d.DeleteDescriptorRequest(name=name)).descriptor
     assert deleted.deleted
-    expect_error(grpc.StatusCode.NOT_FOUND, admin.call, admin.descriptors.GetDescriptor, d.GetDescriptorRequest(name=name))
+    expect_error(
+        grpc.StatusCode.NOT_FOUND, admin.call, admin.descriptors.GetDescriptor, d.GetDescriptorRequest(name=name)
+    )
     again = admin.call(admin.descriptors.GetDescriptor, d.GetDescriptorRequest(name=name, show_deleted=True))
     assert again.descriptor.deleted
     listed = admin.call(admin.descriptors.ListDescriptors, d.ListDescriptorsRequest(limit=1000))
@@ -80,9 +82,7 @@ def test_default_page_is_25(admin):
 
 
 def test_duplicate_name_already_exists(admin, store):
-    err = expect_error(
-        grpc.StatusCode.ALREADY_EXISTS, create, admin, name=store, data_type=1, behaviour_type=1
-    )
+    err = expect_error(grpc.StatusCode.ALREADY_EXISTS, create, admin, name=store, data_type=1, behaviour_type=1)
     assert error_info(err).reason == "STORE_EXISTS"
 
 
@@ -102,7 +102,10 @@ def test_non_admin_cannot_manage(harness, store):
         d.UpdateDescriptorRequest(descriptor=d.Descriptor(name=store, description="x")),
     )
     expect_error(
-        grpc.StatusCode.PERMISSION_DENIED, alice.call, alice.descriptors.DeleteDescriptor, d.DeleteDescriptorRequest(name=store)
+        grpc.StatusCode.PERMISSION_DENIED,
+        alice.call,
+        alice.descriptors.DeleteDescriptor,
+        d.DeleteDescriptorRequest(name=store),
     )
     # ...but may read descriptors.
     assert alice.call(alice.descriptors.GetDescriptor, d.GetDescriptorRequest(name=store)).descriptor.name == store
@@ -145,7 +148,9 @@ def test_update_rejects_immutable_and_unknown(admin, store):
         grpc.StatusCode.INVALID_ARGUMENT,
         admin.call,
         admin.descriptors.UpdateDescriptor,
-        d.UpdateDescriptorRequest(descriptor=d.Descriptor(name=store), update_mask=field_mask_pb2.FieldMask(paths=["nope"])),
+        d.UpdateDescriptorRequest(
+            descriptor=d.Descriptor(name=store), update_mask=field_mask_pb2.FieldMask(paths=["nope"])
+        ),
     )
     assert "update_mask.nope" in violations(err)
     err = expect_error(
@@ -166,11 +171,26 @@ def test_update_and_delete_missing_store(admin):
         admin.descriptors.UpdateDescriptor,
         d.UpdateDescriptorRequest(descriptor=d.Descriptor(name="no-such-store", description="x")),
     )
-    expect_error(grpc.StatusCode.NOT_FOUND, admin.call, admin.descriptors.DeleteDescriptor, d.DeleteDescriptorRequest(name="no-such-store"))
+    expect_error(
+        grpc.StatusCode.NOT_FOUND,
+        admin.call,
+        admin.descriptors.DeleteDescriptor,
+        d.DeleteDescriptorRequest(name="no-such-store"),
+    )
 
 
 def test_negative_paging_rejected(admin):
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.descriptors.ListDescriptors, d.ListDescriptorsRequest(limit=-1))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        admin.call,
+        admin.descriptors.ListDescriptors,
+        d.ListDescriptorsRequest(limit=-1),
+    )
     assert violations(err) == ["limit"]
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.descriptors.ListDescriptors, d.ListDescriptorsRequest(offset=-3))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        admin.call,
+        admin.descriptors.ListDescriptors,
+        d.ListDescriptorsRequest(offset=-3),
+    )
     assert violations(err) == ["offset"]

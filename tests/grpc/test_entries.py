@@ -92,7 +92,10 @@ def test_local_store_refuses_entry_calls(admin, behaviour):
         lambda: put(admin, store, "k", "v"),
         lambda: get(admin, store, "k"),
         lambda: admin.call(admin.entries.DeleteEntries, e.DeleteEntriesRequest(store=store, keys=["k"])),
-        lambda: admin.call(admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=[e.EntryInput(key="k", value=value(1))])),
+        lambda: admin.call(
+            admin.entries.BulkPutEntries,
+            e.BulkPutEntriesRequest(store=store, entries=[e.EntryInput(key="k", value=value(1))]),
+        ),
         lambda: admin.call(admin.queries.QueryEntries, q.QueryEntriesRequest(store=store)),
     ):
         err = expect_error(grpc.StatusCode.FAILED_PRECONDITION, call)
@@ -132,13 +135,18 @@ def test_delete_several_keys(admin, store):
 
 
 def test_delete_needs_keys(admin, store):
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.DeleteEntries, e.DeleteEntriesRequest(store=store))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.DeleteEntries, e.DeleteEntriesRequest(store=store)
+    )
     assert violations(err) == ["keys"]
 
 
 def test_bulk_put_all_or_nothing(admin, store):
     put(admin, store, "existing", "old")
-    entries = [e.EntryInput(key="myKey", value=value("myValue")), e.EntryInput(key="otherKey", value=value("otherValue"))]
+    entries = [
+        e.EntryInput(key="myKey", value=value("myValue")),
+        e.EntryInput(key="otherKey", value=value("otherValue")),
+    ]
     written = admin.call(admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=entries)).entries
     assert [x.key for x in written] == ["myKey", "otherKey"]
     # One bad entry (no value in a MAP store) fails the whole batch, nothing written.
@@ -147,20 +155,32 @@ def test_bulk_put_all_or_nothing(admin, store):
         e.EntryInput(key="fresh", value=value(1)),
         e.EntryInput(key="broken"),
     ]
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=bad))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        admin.call,
+        admin.entries.BulkPutEntries,
+        e.BulkPutEntriesRequest(store=store, entries=bad),
+    )
     assert violations(err) == ["entries[2].value"]
     assert plain(get(admin, store, "existing").value) == "old"
     expect_error(grpc.StatusCode.NOT_FOUND, get, admin, store, "fresh")
     # Duplicate keys are refused rather than silently collapsed.
     dup = [e.EntryInput(key="a", value=value(1)), e.EntryInput(key="a", value=value(2))]
-    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, entries=dup))
+    err = expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        admin.call,
+        admin.entries.BulkPutEntries,
+        e.BulkPutEntriesRequest(store=store, entries=dup),
+    )
     assert violations(err) == ["entries[1].key"]
     expect_error(grpc.StatusCode.NOT_FOUND, get, admin, store, "a")
 
 
 def test_bulk_put_to_other_customer(admin, store):
     entries = [e.EntryInput(key="x", value=value(1))]
-    written = admin.call(admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, customer_id=2, entries=entries)).entries
+    written = admin.call(
+        admin.entries.BulkPutEntries, e.BulkPutEntriesRequest(store=store, customer_id=2, entries=entries)
+    ).entries
     assert written[0].customer_id == 2
     expect_error(grpc.StatusCode.NOT_FOUND, get, admin, store, "x")
     assert get(admin, store, "x", customer_id=2).revision == 1

@@ -3,8 +3,8 @@
 import grpc
 import pytest
 
-from datastore.v1 import query_pb2 as q
 from datastore.v1 import entry_pb2 as e
+from datastore.v1 import query_pb2 as q
 from tests.conftest import make_store
 from tests.helpers import expect_error, plain, value, violations
 
@@ -96,7 +96,14 @@ def test_operators(admin, docs_store, cond, expected):
 
 
 def test_or_junction(admin, docs_store):
-    r = run(admin, docs_store, ("n", q.OPERATOR_EQ, 1), ("s", q.OPERATOR_EQ, "Cherry"), customer_ids=[1], junction=q.JUNCTION_OR)
+    r = run(
+        admin,
+        docs_store,
+        ("n", q.OPERATOR_EQ, 1),
+        ("s", q.OPERATOR_EQ, "Cherry"),
+        customer_ids=[1],
+        junction=q.JUNCTION_OR,
+    )
     assert [k for _, k in keys(r)] == ["a", "c"]
 
 

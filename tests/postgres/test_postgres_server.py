@@ -89,11 +89,19 @@ def test_operators_on_jsonb(docs, cond, expected):
 
 
 def test_order_matches_sqlite(docs):
-    r = docs.query("docs", orderBy=[{"path": "n", "descending": True}], conditions=[{"path": "n", "op": "OPERATOR_NOT_NULL"}])
+    r = docs.query(
+        "docs", orderBy=[{"path": "n", "descending": True}], conditions=[{"path": "n", "op": "OPERATOR_NOT_NULL"}]
+    )
     assert [x.key for x in r.entries] == ["d", "e", "c", "b", "a"]
     r = docs.query("docs", orderBy=[{"path": "s"}])
     assert [x.key for x in r.entries] == ["c", "a", "b", "d", "e"]
-    assert [x.key for x in docs.stream("docs", orderBy=[{"path": "_", "descending": True}])] == ["e", "d", "c", "b", "a"]
+    assert [x.key for x in docs.stream("docs", orderBy=[{"path": "_", "descending": True}])] == [
+        "e",
+        "d",
+        "c",
+        "b",
+        "a",
+    ]
 
 
 def test_retention(server):

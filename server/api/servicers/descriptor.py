@@ -6,7 +6,8 @@ from datastore.v1 import descriptor_pb2, descriptor_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
 from server.domain.errors import InvalidArgument
-from server.services.descriptors import OUTPUT_ONLY_FIELDS, DescriptorService, DescriptorSpec
+from server.domain.types import DescriptorSpec
+from server.services.descriptors import OUTPUT_ONLY_FIELDS, DescriptorService
 
 _DATA_TYPES = "DATA_TYPE_MAP or DATA_TYPE_LIST"
 _BEHAVIOURS = "BEHAVIOUR_TYPE_CENTRAL, BEHAVIOUR_TYPE_LOCAL or BEHAVIOUR_TYPE_DISTRIBUTED"
@@ -32,9 +33,7 @@ class DescriptorServicer(descriptor_pb2_grpc.DescriptorServiceServicer):
             name=d.name,
             description=d.description,
             data_type=c.enum_in(c.DATA_TYPES, d.data_type, "descriptor.data_type", _DATA_TYPES),
-            behaviour_type=c.enum_in(
-                c.BEHAVIOUR_TYPES, d.behaviour_type, "descriptor.behaviour_type", _BEHAVIOURS
-            ),
+            behaviour_type=c.enum_in(c.BEHAVIOUR_TYPES, d.behaviour_type, "descriptor.behaviour_type", _BEHAVIOURS),
             life_time=d.life_time,
             global_data=d.global_data,
             expire_data=d.expire_data,
@@ -56,9 +55,7 @@ class DescriptorServicer(descriptor_pb2_grpc.DescriptorServiceServicer):
             if path == "data_type":
                 changes[path] = c.enum_in(c.DATA_TYPES, d.data_type, "descriptor.data_type", _DATA_TYPES)
             elif path == "behaviour_type":
-                changes[path] = c.enum_in(
-                    c.BEHAVIOUR_TYPES, d.behaviour_type, "descriptor.behaviour_type", _BEHAVIOURS
-                )
+                changes[path] = c.enum_in(c.BEHAVIOUR_TYPES, d.behaviour_type, "descriptor.behaviour_type", _BEHAVIOURS)
             elif path in descriptor_pb2.Descriptor.DESCRIPTOR.fields_by_name:
                 changes[path] = getattr(d, path)
             else:

@@ -21,9 +21,7 @@ class EntryServicer(entry_pb2_grpc.EntryServiceServicer):
         self.service = service
 
     def GetEntry(self, request, context):
-        entry = self.service.get(
-            current_principal(), request.store, request.key, _optional(request, "customer_id")
-        )
+        entry = self.service.get(current_principal(), request.store, request.key, _optional(request, "customer_id"))
         return entry_pb2.GetEntryResponse(entry=c.entry_to_proto(entry))
 
     def PutEntry(self, request, context):
@@ -39,9 +37,7 @@ class EntryServicer(entry_pb2_grpc.EntryServiceServicer):
 
     def BulkPutEntries(self, request, context):
         items = [(e.key, _value(e, f"entries[{i}].value")) for i, e in enumerate(request.entries)]
-        written = self.service.bulk_put(
-            current_principal(), request.store, items, _optional(request, "customer_id")
-        )
+        written = self.service.bulk_put(current_principal(), request.store, items, _optional(request, "customer_id"))
         response = entry_pb2.BulkPutEntriesResponse()
         c.entries_to_proto(written, response.entries)
         return response

@@ -12,7 +12,7 @@ and the others wait.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import peewee
 from playhouse.migrate import SchemaMigrator
