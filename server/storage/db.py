@@ -71,11 +71,6 @@ def write_transaction() -> contextlib.AbstractContextManager:
     return database.atomic()
 
 
-def read_transaction() -> contextlib.AbstractContextManager:
-    """A transaction giving several reads one consistent snapshot (count + page)."""
-    return database.atomic()
-
-
 def ensure_connection() -> None:
     """Opens this worker thread's connection if needed (kept open between calls)."""
     database.connect(reuse_if_open=True)

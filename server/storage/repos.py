@@ -58,10 +58,6 @@ def customer_exists(customer_id: int) -> bool:
     return Customer.select().where(Customer.id == customer_id).exists()
 
 
-def customer_names(ids: Iterable[int]) -> dict[int, str]:
-    return {c.id: c.name for c in Customer.select().where(Customer.id.in_(list(set(ids))))}
-
-
 def add_customer(customer_id: int, name: str) -> None:
     try:
         with database.atomic():
