@@ -6,13 +6,14 @@ returns the bound addresses; `stop()` drains in-flight calls for settings.grace_
 
 from __future__ import annotations
 
-import json
 import logging
+import socket
 import threading
+import time
 from concurrent import futures
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
+import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -35,6 +36,7 @@ from server.api.servicers.entry import EntryServicer
 from server.api.servicers.query import QueryServicer
 from server.api.servicers.sharing import SharingServicer
 from server.config import Settings, split_addr
+from server.rest.app import RestApp
 from server.services.auth import AuthService
 from server.services.descriptors import DescriptorService
 from server.services.entries import EntryService
@@ -45,37 +47,47 @@ from server.storage.db import init_database
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAMES = tuple(
-    module.DESCRIPTOR.services_by_name[name].full_name
-    for module, name in (
-        (auth_pb2, "AuthService"),
-        (descriptor_pb2, "DescriptorService"),
-        (entry_pb2, "EntryService"),
-        (query_pb2, "QueryService"),
-        (sharing_pb2, "SharingService"),
-    )
+_SERVICES = (
+    (auth_pb2, "AuthService"),
+    (descriptor_pb2, "DescriptorService"),
+    (entry_pb2, "EntryService"),
+    (query_pb2, "QueryService"),
+    (sharing_pb2, "SharingService"),
 )
+SERVICE_NAMES = tuple(module.DESCRIPTOR.services_by_name[name].full_name for module, name in _SERVICES)
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
-class _NotYetHttp(BaseHTTPRequestHandler):
-    """Placeholder HTTP listener: the REST transcoder is a separate piece of work; until
-    it lands every path answers 404 with an AIP-193 error body."""
+def service_descriptors():
+    """Every service this server registers (what reflection lists and the shim serves)."""
+    modules = {m.DESCRIPTOR.package + "." + name: m for m, name in _SERVICES}
+    return [modules[name].DESCRIPTOR.services_by_name[name.rsplit(".", 1)[1]] for name in SERVICE_NAMES]
 
-    def _reply(self) -> None:
-        body = json.dumps(
-            {"error": {"code": 404, "status": "NOT_FOUND", "message": f"no HTTP route for {self.path}"}}
-        ).encode()
-        self.send_response(404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _reply  # noqa: N815
+class _HttpListener:
+    """uvicorn serving the REST shim on a socket bound up front (so port 0 works and a
+    taken port fails at start), in a thread with its own event loop."""
 
-    def log_message(self, format, *args):  # noqa: A002 - quiet
-        return
+    def __init__(self, host: str, port: int, app) -> None:
+        self.socket = socket.create_server((host, port), reuse_port=False)
+        self.port = self.socket.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, name="http", daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+        while not self.server.started and self.thread.is_alive():
+            time.sleep(0.01)
+        if not self.server.started:
+            raise OSError("the HTTP listener did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        self.socket.close()
 
 
 class DatastoreServer:
@@ -85,7 +97,7 @@ class DatastoreServer:
         self.sweeper = Sweeper(settings.sweep_interval_s)
         self.health = health.HealthServicer(experimental_non_blocking=True)
         self.grpc_server: grpc.Server | None = None
-        self.http_server: ThreadingHTTPServer | None = None
+        self.http: _HttpListener | None = None
         self.grpc_port = 0
         self.http_port = 0
 
@@ -123,9 +135,12 @@ class DatastoreServer:
         http_addr = None
         if self.settings.http_addr:
             h_host, h_port = split_addr(self.settings.http_addr)
-            self.http_server = ThreadingHTTPServer((h_host, h_port), _NotYetHttp)
-            self.http_port = self.http_server.server_address[1]
-            threading.Thread(target=self.http_server.serve_forever, name="http", daemon=True).start()
+            loopback = (
+                f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{bind_host}:{self.grpc_port}"
+            )
+            self.http = _HttpListener(h_host, h_port, RestApp(loopback, service_descriptors()))
+            self.http.start()
+            self.http_port = self.http.port
             http_addr = f"{h_host}:{self.http_port}"
         self.sweeper.start()
         return f"{host}:{self.grpc_port}", http_addr
@@ -134,9 +149,8 @@ class DatastoreServer:
         """Stops accepting calls, lets in-flight ones finish (up to grace), then returns."""
         grace = self.settings.grace_s if grace is None else grace
         self.health.enter_graceful_shutdown()
-        if self.http_server is not None:
-            self.http_server.shutdown()
-            self.http_server.server_close()
+        if self.http is not None:
+            self.http.stop()
         if self.grpc_server is not None:
             self.grpc_server.stop(grace).wait()
         self.sweeper.stop()

@@ -61,6 +61,15 @@ class Harness:
     target: str
     channel: grpc.Channel
     tokens: dict[str, str]
+    http: str
+
+    def client(self, user: str | None = None, **headers: str):
+        """An httpx client on the REST shim, authenticated as `user` by token."""
+        import httpx
+
+        if user:
+            headers.setdefault("authorization", f"Token {self.tokens[user]}")
+        return httpx.Client(base_url=self.http, headers=headers, timeout=30)
 
     def as_user(self, name: str) -> Stubs:
         return Stubs(self.channel, (("authorization", f"Token {self.tokens[name]}"),))
@@ -76,9 +85,9 @@ class Harness:
 @pytest.fixture(scope="session")
 def harness(tmp_path_factory) -> Harness:
     db = tmp_path_factory.mktemp("db") / "test.db"
-    settings = Settings(db_url=f"sqlite:///{db}", grpc_addr="127.0.0.1:0", http_addr=None, sweep_interval_s=3600)
+    settings = Settings(db_url=f"sqlite:///{db}", grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0", sweep_interval_s=3600)
     server = DatastoreServer(settings)
-    target, _ = server.start()
+    target, http_addr = server.start()
     tokens = {}
     with connection():
         auth_service.add_customer(2, "Two")
@@ -93,7 +102,7 @@ def harness(tmp_path_factory) -> Harness:
         sharing.set(None, t.GrantInfo(customer_id=1, access=t.Access.READ, username="bob"))
         sharing.set(None, t.GrantInfo(customer_id=1, access=t.Access.WRITE, group_name="ops"))
     channel = grpc.insecure_channel(target)
-    yield Harness(server, target, channel, tokens)
+    yield Harness(server, target, channel, tokens, f"http://{http_addr}")
     channel.close()
     server.stop(grace=1)
 

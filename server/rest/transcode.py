@@ -1,0 +1,229 @@
+"""HTTP request -> request message, response message -> JSON, following google.api.http.
+
+Order as grpc-gateway: body first, then path variables, then query parameters (for
+fields bound by neither). Query keys may be proto names or JSON names, nested with dots
+(`a.b`) or brackets (`pg[limit]`); a repeated key fills a repeated field. Unknown query
+parameters are refused (Envoy's strict default) so typos do not pass silently.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from server.rest.rules import Route
+
+_INT_TYPES = {
+    FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED32,
+    FieldDescriptor.TYPE_SFIXED64,
+}  # fmt: skip
+_INT64_TYPES = {
+    FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64,
+}  # fmt: skip
+_FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
+_WELL_KNOWN_JSON = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.ListValue"}
+
+
+class TranscodeError(Exception):
+    """A request that cannot become a message: 400 in every dialect, naming `field`."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def _lookup(descriptor: Descriptor, name: str) -> FieldDescriptor | None:
+    f = descriptor.fields_by_name.get(name)
+    if f is not None:
+        return f
+    for candidate in descriptor.fields:
+        if candidate.json_name == name:
+            return candidate
+    return None
+
+
+def _resolve(message: Message, path: str, param: str) -> tuple[Message, FieldDescriptor]:
+    """The message holding the last field of a dotted path, and that field."""
+    parts = path.split(".")
+    target = message
+    for i, part in enumerate(parts):
+        f = _lookup(target.DESCRIPTOR, part)
+        if f is None:
+            raise TranscodeError(f"unknown parameter '{param}'", param)
+        if i == len(parts) - 1:
+            return target, f
+        if f.type != FieldDescriptor.TYPE_MESSAGE or f.is_repeated:
+            raise TranscodeError(f"parameter '{param}' does not name a nested field", param)
+        target = getattr(target, f.name)
+    raise TranscodeError(f"unknown parameter '{param}'", param)  # pragma: no cover
+
+
+def _scalar(f: FieldDescriptor, text: str, param: str) -> Any:
+    try:
+        if f.type in _INT_TYPES:
+            return int(text)
+        if f.type in _FLOAT_TYPES:
+            return float(text)
+        if f.type == FieldDescriptor.TYPE_BOOL:
+            if text.lower() in ("true", "1", ""):
+                return True
+            if text.lower() in ("false", "0"):
+                return False
+            raise ValueError
+        if f.type == FieldDescriptor.TYPE_ENUM:
+            value = f.enum_type.values_by_name.get(text)
+            if value is None and text.lstrip("-").isdigit():
+                value = f.enum_type.values_by_number.get(int(text))
+            if value is None:
+                raise ValueError
+            return value.number
+        if f.type == FieldDescriptor.TYPE_BYTES:
+            return text.encode()
+        if f.type == FieldDescriptor.TYPE_STRING:
+            return text
+    except ValueError:
+        kind = {
+            FieldDescriptor.TYPE_BOOL: "true or false",
+            FieldDescriptor.TYPE_ENUM: "one of " + ", ".join(v.name for v in f.enum_type.values) if f.enum_type else "",
+        }.get(f.type, "a number")
+        raise TranscodeError(f"parameter '{param}' must be {kind}, got '{text}'", param) from None
+    raise TranscodeError(f"parameter '{param}' cannot be given as text", param)
+
+
+def set_text(message: Message, path: str, values: list[str], param: str) -> None:
+    target, f = _resolve(message, path, param)
+    if f.type == FieldDescriptor.TYPE_MESSAGE:
+        if f.message_type.full_name not in _WELL_KNOWN_JSON:
+            raise TranscodeError(f"parameter '{param}' names a message; name one of its fields", param)
+        holder = getattr(target, f.name)
+        json_format.Parse(json.dumps(values[0] if len(values) == 1 else values), holder)
+        return
+    if f.is_repeated:
+        getattr(target, f.name).extend(_scalar(f, v, param) for v in values)
+        return
+    if len(values) > 1:
+        raise TranscodeError(f"parameter '{param}' is given {len(values)} times but takes one value", param)
+    setattr(target, f.name, _scalar(f, values[0], param))
+
+
+def _query_key(key: str) -> str:
+    """pg[limit] -> pg.limit; a[b][c] -> a.b.c."""
+    return key.replace("][", ".").replace("[", ".").rstrip("]") if "[" in key else key
+
+
+def _bound_roots(route: Route) -> set[str]:
+    return {c.field_path for c in route.captures}
+
+
+def build_request(route: Route, variables: dict[str, str], query: list[tuple[str, str]], body: bytes) -> Message:
+    from google.protobuf import message_factory
+
+    message = message_factory.GetMessageClass(route.method.input_type)()
+    if route.body:
+        _apply_body(message, route, body)
+    elif body.strip():
+        raise TranscodeError("this call takes no request body", "body")
+    for path, value in variables.items():
+        set_text(message, path, [value], path)
+    if route.body == "*" and query:
+        raise TranscodeError(f"unknown parameter '{query[0][0]}': this call takes its input in the body", query[0][0])
+    grouped: dict[str, list[str]] = {}
+    order: list[str] = []
+    for key, value in query:
+        if key not in grouped:
+            order.append(key)
+        grouped.setdefault(key, []).append(value)
+    blocked = _bound_roots(route) | ({route.body} if route.body else set())
+    for key in order:
+        path = _query_key(key)
+        if path.split(".")[0] in blocked or _camel_root(message, path) in blocked:
+            raise TranscodeError(f"parameter '{key}' is already given by the path or body", key)
+        set_text(message, path, grouped[key], key)
+    return message
+
+
+def _camel_root(message: Message, path: str) -> str:
+    f = _lookup(message.DESCRIPTOR, path.split(".")[0])
+    return f.name if f else ""
+
+
+def _apply_body(message: Message, route: Route, body: bytes) -> None:
+    if not body.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise TranscodeError(f"request body is not valid JSON: {exc}", "body") from None
+    target: Message = message
+    if route.body != "*":
+        target_holder, f = _resolve(message, route.body, route.body)
+        if f.type != FieldDescriptor.TYPE_MESSAGE or f.is_repeated:
+            raise TranscodeError("body field must be a message", "body")  # pragma: no cover - proto bug
+        target = getattr(target_holder, f.name)
+        if not body.strip():
+            return
+    elif not isinstance(data, dict):
+        raise TranscodeError("request body must be a JSON object", "body")
+    try:
+        json_format.ParseDict(data, target)
+    except json_format.ParseError as exc:
+        raise TranscodeError(f"request body: {_clean(str(exc))}", "body") from None
+
+
+def _clean(text: str) -> str:
+    # json_format names the message type; callers know fields, not our type names.
+    return text.replace('Message type "', 'object "').split(" at ")[0]
+
+
+def to_json(message: Message, response_body: str = "") -> Any:
+    """lowerCamelCase JSON with default values printed and 64-bit integers as numbers."""
+    if response_body:
+        message = getattr(message, response_body)
+    data = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+    return _int64_as_numbers(data, message.DESCRIPTOR)
+
+
+def _integral(value: Any) -> Any:
+    """json_format prints every JSON number of a Value as a float; 5.0 -> 5."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    return value
+
+
+def _int64_as_numbers(data: Any, descriptor: Descriptor) -> Any:
+    if descriptor.full_name in _WELL_KNOWN_JSON:
+        return _integral(data)
+    if not isinstance(data, dict):
+        return data
+    for f in descriptor.fields:
+        key = f.json_name
+        if key not in data:
+            continue
+        value = data[key]
+        if f.type in _INT64_TYPES:
+            data[key] = [int(v) for v in value] if isinstance(value, list) else int(value)
+        elif f.type == FieldDescriptor.TYPE_MESSAGE:
+            sub = f.message_type
+            if sub.GetOptions().map_entry:
+                vf = sub.fields_by_name["value"]
+                if vf.type in _INT64_TYPES:
+                    data[key] = {k: int(v) for k, v in value.items()}
+                elif vf.type == FieldDescriptor.TYPE_MESSAGE:
+                    data[key] = {k: _int64_as_numbers(v, vf.message_type) for k, v in value.items()}
+            elif isinstance(value, list):
+                data[key] = [_int64_as_numbers(v, sub) for v in value]
+            else:
+                data[key] = _int64_as_numbers(value, sub)
+    return data
