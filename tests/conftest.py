@@ -85,7 +85,9 @@ class Harness:
 @pytest.fixture(scope="session")
 def harness(tmp_path_factory) -> Harness:
     db = tmp_path_factory.mktemp("db") / "test.db"
-    settings = Settings(db_url=f"sqlite:///{db}", grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0", sweep_interval_s=3600)
+    settings = Settings(
+        db_url=f"sqlite:///{db}", grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0", sweep_interval_s=3600
+    )
     server = DatastoreServer(settings)
     target, http_addr = server.start()
     tokens = {}

@@ -17,7 +17,13 @@ def api(harness):
 
 def test_descriptor_lifecycle_over_rest(api):
     name = unique()
-    body = {"name": name, "dataType": "DATA_TYPE_MAP", "behaviourType": "BEHAVIOUR_TYPE_CENTRAL", "lifeTime": 1000, "expireData": True}
+    body = {
+        "name": name,
+        "dataType": "DATA_TYPE_MAP",
+        "behaviourType": "BEHAVIOUR_TYPE_CENTRAL",
+        "lifeTime": 1000,
+        "expireData": True,
+    }
     created = api.post("/v1/descriptors", json=body)
     assert created.status_code == 200, created.text
     d = created.json()["descriptor"]
@@ -51,9 +57,15 @@ def test_entries_over_rest_agree_with_grpc(harness, api, admin):
 
 def test_bulk_query_stream_delete_over_rest(api, admin):
     store = make_store(admin)
-    bulk = api.post(f"/v1/descriptors/{store}/entries:bulkPut", json={"entries": [{"key": f"k{i}", "value": {"i": i}} for i in range(5)]})
+    bulk = api.post(
+        f"/v1/descriptors/{store}/entries:bulkPut",
+        json={"entries": [{"key": f"k{i}", "value": {"i": i}} for i in range(5)]},
+    )
     assert [x["key"] for x in bulk.json()["entries"]] == [f"k{i}" for i in range(5)]
-    query = {"conditions": [{"path": "i", "op": "OPERATOR_GE", "value": 3}], "orderBy": [{"path": "i", "descending": True}]}
+    query = {
+        "conditions": [{"path": "i", "op": "OPERATOR_GE", "value": 3}],
+        "orderBy": [{"path": "i", "descending": True}],
+    }
     r = api.post(f"/v1/descriptors/{store}/entries:query", json=query).json()
     assert [x["key"] for x in r["entries"]] == ["k4", "k3"] and r["totalSize"] == 2
     streamed = api.post(f"/v1/descriptors/{store}/entries:stream", json={"limit": 2}).json()
@@ -86,7 +98,13 @@ def test_auth_over_rest(harness):
         ("GET", "/v1/descriptors", {"params": {"limit": "ten"}}, 400, "limit"),
         ("GET", "/v1/descriptors", {"params": {"limit": ["1", "2"]}}, 400, "limit"),
         ("GET", "/v1/descriptors", {"params": {"limit": "-1"}}, 400, "limit"),
-        ("POST", "/v1/descriptors", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "body"),
+        (
+            "POST",
+            "/v1/descriptors",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            400,
+            "body",
+        ),
         ("POST", "/v1/descriptors", {"json": {"name": "x", "dataType": "NOPE"}}, 400, "body"),
         ("POST", "/v1/descriptors", {"json": {"nme": "x"}}, 400, "body"),
         ("POST", "/v1/descriptors", {"json": {"name": 5}}, 400, "body"),
@@ -121,7 +139,9 @@ def test_grpc_errors_map_to_http(api, admin):
     assert r.status_code == 400
     bad = [d for d in r.json()["error"]["details"] if d["@type"].endswith("BadRequest")]
     assert bad[0]["fieldViolations"][0]["field"] == "customer_id"
-    r = api.post("/v1/descriptors", json={"name": store, "dataType": "DATA_TYPE_MAP", "behaviourType": "BEHAVIOUR_TYPE_CENTRAL"})
+    r = api.post(
+        "/v1/descriptors", json={"name": store, "dataType": "DATA_TYPE_MAP", "behaviourType": "BEHAVIOUR_TYPE_CENTRAL"}
+    )
     assert r.status_code == 409 and r.json()["error"]["status"] == "ALREADY_EXISTS"
 
 
@@ -135,7 +155,11 @@ def test_forbidden_is_403(harness, admin):
 def test_form_encoded_json_body_is_accepted(harness, api, admin):
     """curl -d sends application/x-www-form-urlencoded by default."""
     store = make_store(admin)
-    r = api.put(f"/v1/descriptors/{store}/entries/k", content=b'{"a":1}', headers={"content-type": "application/x-www-form-urlencoded"})
+    r = api.put(
+        f"/v1/descriptors/{store}/entries/k",
+        content=b'{"a":1}',
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 200 and r.json()["entry"]["value"] == {"a": 1}
 
 
