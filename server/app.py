@@ -17,6 +17,7 @@ import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from datastore.tokenauth.v1 import token_auth_pb2, token_auth_pb2_grpc
 from datastore.v1 import (
     auth_pb2,
     auth_pb2_grpc,
@@ -35,6 +36,7 @@ from server.api.servicers.descriptor import DescriptorServicer
 from server.api.servicers.entry import EntryServicer
 from server.api.servicers.query import QueryServicer
 from server.api.servicers.sharing import SharingServicer
+from server.api.servicers.tokenauth import TokenAuthServicer
 from server.config import Settings, split_addr
 from server.rest.app import RestApp
 from server.services.auth import AuthService
@@ -48,6 +50,7 @@ from server.storage.db import init_database
 log = logging.getLogger(__name__)
 
 _SERVICES = (
+    (token_auth_pb2, "TokenAuthService"),
     (auth_pb2, "AuthService"),
     (descriptor_pb2, "DescriptorService"),
     (entry_pb2, "EntryService"),
@@ -60,8 +63,7 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 def service_descriptors():
     """Every service this server registers (what reflection lists and the shim serves)."""
-    modules = {m.DESCRIPTOR.package + "." + name: m for m, name in _SERVICES}
-    return [modules[name].DESCRIPTOR.services_by_name[name.rsplit(".", 1)[1]] for name in SERVICE_NAMES]
+    return [module.DESCRIPTOR.services_by_name[name] for module, name in _SERVICES]
 
 
 class _HttpListener:
@@ -112,6 +114,7 @@ class DatastoreServer:
             ],
         )
         auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.auth), server)
+        token_auth_pb2_grpc.add_TokenAuthServiceServicer_to_server(TokenAuthServicer(self.auth), server)
         descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server(DescriptorServicer(DescriptorService()), server)
         entry_pb2_grpc.add_EntryServiceServicer_to_server(EntryServicer(EntryService()), server)
         query_pb2_grpc.add_QueryServiceServicer_to_server(QueryServicer(QueryService()), server)

@@ -29,7 +29,9 @@ OPEN_METHOD_PREFIXES = (
     "/grpc.reflection.v1alpha.ServerReflection/",
     "/grpc.reflection.v1.ServerReflection/",
 )
-OPEN_METHODS = frozenset({"/datastore.v1.AuthService/CreateToken"})
+OPEN_METHODS = frozenset(
+    {"/datastore.v1.AuthService/CreateToken", "/datastore.tokenauth.v1.TokenAuthService/ObtainToken"}
+)
 
 
 def is_open(method: str) -> bool:

@@ -66,9 +66,12 @@ class Route:
 
 
 def parse_template(template: str) -> tuple[list[Segment], list[Capture], str]:
+    """Extension to the grammar: a trailing "/" (Django-style documented paths such as
+    /api/v1/token-auth/) is kept as a final empty literal segment."""
     if not template.startswith("/"):
         raise TemplateError(f"template {template!r} must start with '/'")
-    body, verb = template[1:], ""
+    trailing_slash = len(template) > 1 and template.endswith("/")
+    body, verb = (template[1:-1] if trailing_slash else template[1:]), ""
     last_slash = body.rfind("/")
     tail = body[last_slash + 1 :]
     if ":" in tail and "}" not in tail[tail.rfind(":") :]:
@@ -92,6 +95,10 @@ def parse_template(template: str) -> tuple[list[Segment], list[Capture], str]:
             segments.append(_segment(token, template))
     if any(s.kind == DSTAR for s in segments[:-1]):
         raise TemplateError(f"template {template!r}: '**' must be the last segment")
+    if trailing_slash:
+        if verb or (segments and segments[-1].kind == DSTAR):
+            raise TemplateError(f"template {template!r}: a trailing '/' cannot follow a verb or '**'")
+        segments.append(Segment(LIT, ""))
     return segments, captures, verb
 
 
@@ -185,10 +192,13 @@ class Router:
 
     def match(self, http_method: str, raw_path: str) -> Match | None:
         parts = raw_path.lstrip("/").split("/") if raw_path != "/" else []
-        for route in self.by_method.get(http_method, ()):
-            variables = _match(route, parts)
-            if variables is not None:
-                return Match(route, variables)
+        for candidate in (parts, [*parts, ""]):  # a missing trailing "/" is forgiven
+            for route in self.by_method.get(http_method, ()):
+                variables = _match(route, candidate)
+                if variables is not None:
+                    return Match(route, variables)
+            if parts and parts[-1] == "":
+                break
         return None
 
     def allowed(self, raw_path: str) -> list[str]:
@@ -226,7 +236,7 @@ def _match(route: Route, parts: list[str]) -> dict[str, str] | None:
     for i, seg in enumerate(segs):
         if seg.kind == LIT and unquote(parts[i]) != seg.literal:
             return None
-        if seg.kind != DSTAR and not parts[i]:
+        if seg.kind == STAR and not parts[i]:
             return None
     variables: dict[str, Any] = {}
     for cap in route.captures:
