@@ -17,6 +17,7 @@ import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from datastore.argus.v1 import datastores_pb2, datastores_pb2_grpc
 from datastore.tokenauth.v1 import token_auth_pb2, token_auth_pb2_grpc
 from datastore.v1 import (
     auth_pb2,
@@ -31,6 +32,7 @@ from datastore.v1 import (
     sharing_pb2_grpc,
 )
 from server.api.interceptors import AuthInterceptor, DbConnectionInterceptor, ErrorInterceptor
+from server.api.servicers.argus import ArgusDescriptorServicer, ArgusStoreServicer
 from server.api.servicers.auth import AuthServicer
 from server.api.servicers.descriptor import DescriptorServicer
 from server.api.servicers.entry import EntryServicer
@@ -50,6 +52,8 @@ from server.storage.db import init_database
 log = logging.getLogger(__name__)
 
 _SERVICES = (
+    (datastores_pb2, "DescriptorService"),
+    (datastores_pb2, "StoreService"),
     (token_auth_pb2, "TokenAuthService"),
     (auth_pb2, "AuthService"),
     (descriptor_pb2, "DescriptorService"),
@@ -115,6 +119,12 @@ class DatastoreServer:
         )
         auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.auth), server)
         token_auth_pb2_grpc.add_TokenAuthServiceServicer_to_server(TokenAuthServicer(self.auth), server)
+        datastores_pb2_grpc.add_DescriptorServiceServicer_to_server(
+            ArgusDescriptorServicer(DescriptorService()), server
+        )
+        datastores_pb2_grpc.add_StoreServiceServicer_to_server(
+            ArgusStoreServicer(EntryService(), QueryService()), server
+        )
         descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server(DescriptorServicer(DescriptorService()), server)
         entry_pb2_grpc.add_EntryServiceServicer_to_server(EntryServicer(EntryService()), server)
         query_pb2_grpc.add_QueryServiceServicer_to_server(QueryServicer(QueryService()), server)

@@ -105,6 +105,20 @@ class DescriptorSpec:
 
 
 @dataclass(frozen=True)
+class DescriptorSearch:
+    """Keyword search over descriptors (Argus). Fields: name, description."""
+
+    keywords: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ("name", "description")
+    match_all: bool = True
+    exclude: bool = False
+    sort: tuple[tuple[str, bool], ...] = (("name", False),)  # (field, descending)
+    include_deleted: bool = False
+    limit: int = 0
+    offset: int = 0
+
+
+@dataclass(frozen=True)
 class Selection:
     """Which entries of one store a query returns, in which order, which page.
 

@@ -40,19 +40,34 @@ ORDERING_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
 TEXT_OPS = frozenset({Op.LIKE, Op.ILIKE})
 
 
+# Entry metadata a query can filter and sort on besides the value.
+COLUMNS = ("key", "customer_id", "updated_at", "updated_by", "created_at")
+
+
 @dataclass(frozen=True)
 class Path:
-    """The entry key (is_key) or a path into the JSON value (members; () is the root).
+    """A path into the JSON value (members; () is the root), or one of the entry's
+    metadata COLUMNS (the key, its customer, last update time and user, creation time).
 
     Integer members are array indexes, string members object keys.
     """
 
     members: tuple[str | int, ...] = ()
-    is_key: bool = False
+    column: str | None = None
 
     @classmethod
     def key(cls) -> Path:
-        return cls(is_key=True)
+        return cls(column="key")
+
+    @classmethod
+    def of_column(cls, column: str) -> Path:
+        if column not in COLUMNS:
+            raise ValueError(f"unknown entry column {column!r}")
+        return cls(column=column)
+
+    @property
+    def is_key(self) -> bool:
+        return self.column == "key"
 
     @classmethod
     def parse(cls, text: str, field: str = "path") -> Path:
@@ -78,6 +93,8 @@ class Path:
     def __str__(self) -> str:
         if self.is_key:
             return "_"
+        if self.column:
+            return f"@{self.column}"
         return ".".join(str(m) for m in self.members) or "."
 
 

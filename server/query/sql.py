@@ -8,7 +8,8 @@ Semantics, the same on both databases:
   `ne` also matches entries where the path is missing.
 - `like` (case-sensitive) and `ilike` (case-insensitive; ASCII only on SQLite) match
   string values only; `%` and `_` are the wildcards, no escape character.
-- The key path compares the entry key as text.
+- The key path compares the entry key as text; other metadata columns (customer,
+  update/creation time, updater) compare as numbers.
 Ordering is the same on both databases: first by JSON type (numbers, strings, booleans,
 arrays, objects, then null or missing), then by value within a type (numbers
 numerically, strings byte-wise); ties break on key and customer so pages are stable.
@@ -175,10 +176,12 @@ def _is_postgres(database: Any) -> bool:
 
 
 class Compiler:
-    """Compiles AST nodes against a model's JSON value column and key column."""
+    """Compiles AST nodes against a model's JSON value column and metadata columns
+    (`columns` maps ast.COLUMNS names to fields; "key" is required)."""
 
-    def __init__(self, database: Any, value_field: peewee.Field, key_field: peewee.Field) -> None:
-        self.key = key_field
+    def __init__(self, database: Any, value_field: peewee.Field, columns: dict[str, peewee.Field]) -> None:
+        self.columns = columns
+        self.key = columns["key"]
         self.dialect: _Dialect = (_Postgres if _is_postgres(database) else _Sqlite)(value_field)
 
     def where(self, node: Node) -> Expression:
@@ -200,6 +203,8 @@ class Compiler:
         for order in orders:
             if order.path.is_key:
                 exprs = [self.dialect.key_sort(self.key)]
+            elif order.path.column:
+                exprs = [self.columns[order.path.column]]
             else:
                 exprs = self.dialect.sort_exprs(order.path)
             out.extend(x.desc() if order.descending else x.asc() for x in exprs)
@@ -211,6 +216,8 @@ class Compiler:
         d = self.dialect
         if c.path.is_key:
             return self._key_condition(c)
+        if c.path.column:
+            return self._column_condition(c)
         if c.op is Op.NULL:
             return d.text(c.path).is_null()
         if c.op is Op.NOT_NULL:
@@ -237,6 +244,23 @@ class Compiler:
             return key != _as_text(c.value)
         lhs = self.dialect.key_sort(key)
         return _CMP[c.op](lhs, _as_text(c.value))
+
+    def _column_condition(self, c: Condition) -> Expression:
+        column = self.columns[c.path.column]
+        if c.op is Op.NULL:
+            return column.is_null()
+        if c.op is Op.NOT_NULL:
+            return column.is_null(False)
+        values = c.value if c.op is Op.IN else [c.value]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return SQL("1 = 0")  # numeric columns never equal text or booleans
+        if c.op is Op.IN:
+            return column.in_(list(values))
+        if c.op is Op.NE:
+            return column != c.value
+        if c.op in (Op.LIKE, Op.ILIKE):
+            return SQL("1 = 0")
+        return _CMP[c.op](column, c.value)
 
 
 def _as_text(v: Any) -> str:

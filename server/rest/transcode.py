@@ -203,10 +203,12 @@ def _integral(value: Any) -> Any:
 
 
 def _int64_as_numbers(data: Any, descriptor: Descriptor) -> Any:
+    """Also puts the keys in declaration order (json_format prints set fields first)."""
     if descriptor.full_name in _WELL_KNOWN_JSON:
         return _integral(data)
     if not isinstance(data, dict):
         return data
+    data = {f.json_name: data[f.json_name] for f in descriptor.fields if f.json_name in data}
     for f in descriptor.fields:
         key = f.json_name
         if key not in data:

@@ -46,6 +46,20 @@ class DescriptorService:
         limit, offset = names.check_limit(limit, offset)
         return repos.list_descriptors(limit, offset, include_deleted)
 
+    def search(self, principal: t.Principal, search: t.DescriptorSearch) -> t.Page:
+        limit, offset = names.check_limit(search.limit, search.offset)
+        v = ViolationCollector()
+        for f in search.fields:
+            if f not in repos.DESCRIPTOR_KEYWORD_FIELDS:
+                v.add("keywordField", f"unknown field '{f}'; use {' or '.join(repos.DESCRIPTOR_KEYWORD_FIELDS)}")
+        for f, _ in search.sort:
+            if f not in repos.DESCRIPTOR_SORT_FIELDS:
+                v.add("sortBy", f"cannot sort by '{f}'; use one of {', '.join(repos.DESCRIPTOR_SORT_FIELDS)}")
+        if len(search.keywords) > 20 or any(len(k) > 200 for k in search.keywords):
+            v.add("keywords", "at most 20 keywords of at most 200 characters")
+        v.raise_if_any()
+        return repos.search_descriptors(dataclasses.replace(search, limit=limit, offset=offset))
+
     def create(self, principal: t.Principal, spec: t.DescriptorSpec) -> t.Descriptor:
         require_admin(principal, "create stores")
         v = ViolationCollector()
@@ -62,8 +76,12 @@ class DescriptorService:
         v.raise_if_any()
         return repos.create_descriptor(spec, principal.user_id)
 
-    def update(self, principal: t.Principal, name: str, changes: dict[str, Any]) -> t.Descriptor:
-        """changes: field name -> new value, already restricted to what the caller set."""
+    def update(
+        self, principal: t.Principal, name: str, changes: dict[str, Any], *, new_name: str | None = None
+    ) -> t.Descriptor:
+        """changes: field name -> new value, already restricted to what the caller set.
+        new_name renames the store (its entries follow). The canonical API keeps names
+        immutable (AIP-122) and never passes it; Argus's PUT does."""
         require_admin(principal, "change stores")
         names.check_store_name(name, "descriptor.name")
         v = ViolationCollector()
@@ -72,6 +90,12 @@ class DescriptorService:
                 v.add(f"update_mask.{field}", "cannot be changed after creation")
             elif field not in MUTABLE_FIELDS:
                 v.add(f"update_mask.{field}", "is not a field of a descriptor that can be updated")
+        rename = new_name is not None and new_name != name
+        if rename:
+            try:
+                names.check_store_name(new_name, "name")
+            except InvalidArgument as exc:
+                v.violations.extend(exc.field_violations)
         v.raise_if_any()
         with write_transaction():
             current = repos.get_descriptor(name)
@@ -85,7 +109,8 @@ class DescriptorService:
                     reason="STORE_NOT_EMPTY",
                     metadata={"store": name},
                 )
-            updated = repos.update_descriptor(current.id, changes, principal.user_id)
+            stored = {**changes, "name": new_name} if rename else changes
+            updated = repos.update_descriptor(current.id, stored, principal.user_id)
         cache.descriptors.invalidate(name)
         return updated
 

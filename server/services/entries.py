@@ -51,12 +51,14 @@ def check_value(d: t.Descriptor, value: Any, field: str = "value") -> Any:
 
 
 class EntryService:
-    def get(self, principal: t.Principal, store: str, key: str, customer_id: int | None) -> t.Entry:
+    def get(
+        self, principal: t.Principal, store: str, key: str, customer_id: int | None, *, include_deleted: bool = False
+    ) -> t.Entry:
         d = open_store(store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_read(principal, d, customer)
         key = normalize_key(d, key)
-        entry = repos.get_entry(d, customer, key)
+        entry = repos.get_entry(d, customer, key, include_deleted=include_deleted)
         if entry is None:
             raise NotFound(
                 f"key '{key}' does not exist in store '{store}' for customer {customer}",

@@ -7,8 +7,10 @@ above this module sees a model or a peewee error.
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 from collections.abc import Iterable, Iterator
+from functools import reduce
 from typing import Any
 
 import peewee
@@ -56,6 +58,10 @@ user_refs = _UserRefCache()
 
 def customer_exists(customer_id: int) -> bool:
     return Customer.select().where(Customer.id == customer_id).exists()
+
+
+def customer_names(ids: Iterable[int]) -> dict[int, str]:
+    return {c.id: c.name for c in Customer.select(Customer.id, Customer.name).where(Customer.id.in_(list(set(ids))))}
 
 
 def add_customer(customer_id: int, name: str) -> None:
@@ -246,11 +252,36 @@ def get_descriptor(name: str, *, include_deleted: bool = False) -> t.Descriptor:
 
 
 def list_descriptors(limit: int, offset: int, include_deleted: bool) -> t.Page:
+    return search_descriptors(t.DescriptorSearch(include_deleted=include_deleted, limit=limit, offset=offset))
+
+
+DESCRIPTOR_SORT_FIELDS = {
+    "name": Descriptor.name,
+    "description": Descriptor.description,
+    "dataType": Descriptor.data_type,
+    "behaviourType": Descriptor.behaviour_type,
+    "lifeTime": Descriptor.life_time,
+    "lastUpdatedTimestamp": Descriptor.updated_at,
+    "createdTimestamp": Descriptor.created_at,
+}
+DESCRIPTOR_KEYWORD_FIELDS = {"name": Descriptor.name, "description": Descriptor.description}
+
+
+def search_descriptors(search: t.DescriptorSearch) -> t.Page:
     query = Descriptor.select()
-    if not include_deleted:
+    if not search.include_deleted:
         query = query.where(~Descriptor.deleted)
+    if search.keywords:
+        # peewee's contains() is a case-insensitive substring match on both databases.
+        per_word = [
+            reduce(operator.or_, (DESCRIPTOR_KEYWORD_FIELDS[f].contains(word) for f in search.fields))
+            for word in search.keywords
+        ]
+        matched = reduce(operator.and_ if search.match_all else operator.or_, per_word)
+        query = query.where(~matched if search.exclude else matched)
     total = query.count()
-    rows = query.order_by(Descriptor.name).limit(limit).offset(offset)
+    order = [DESCRIPTOR_SORT_FIELDS[f].desc() if desc else DESCRIPTOR_SORT_FIELDS[f].asc() for f, desc in search.sort]
+    rows = query.order_by(*order, Descriptor.name).limit(search.limit).offset(search.offset)
     return t.Page([_descriptor(r) for r in rows], total)
 
 
@@ -283,10 +314,17 @@ def create_descriptor(d: t.DescriptorSpec, user_id: int) -> t.Descriptor:
 
 
 def update_descriptor(descriptor_id: int, changes: dict[str, Any], user_id: int) -> t.Descriptor:
+    """Applies changes (field -> value; "name" renames: entries follow, they refer to
+    the descriptor by id)."""
     fields = {getattr(Descriptor, k): v for k, v in changes.items()}
     fields[Descriptor.updated_at] = now_ms()
     fields[Descriptor.updated_by] = user_id
-    Descriptor.update(fields).where(Descriptor.id == descriptor_id).execute()
+    try:
+        with database.atomic():
+            Descriptor.update(fields).where(Descriptor.id == descriptor_id).execute()
+    except peewee.IntegrityError:
+        name = changes.get("name", "")
+        raise AlreadyExists(f"store '{name}' already exists", reason="STORE_EXISTS", metadata={"store": name}) from None
     return _descriptor(Descriptor.get_by_id(descriptor_id))
 
 
@@ -304,6 +342,13 @@ _ENTRY_COLUMNS = (
     Entry.updated_at,
     Entry.updated_by,
 )
+_COLUMNS = {
+    "key": Entry.key,
+    "customer_id": Entry.customer,
+    "updated_at": Entry.updated_at,
+    "updated_by": Entry.updated_by,
+    "created_at": Entry.created_at,
+}
 _CONFLICT_TARGET = [Entry.descriptor, Entry.customer, Entry.owner_user_id, Entry.key]
 
 
@@ -504,7 +549,7 @@ def delete_entries(d: t.Descriptor, customer_id: int, keys: list[str], user_id: 
 
 
 def _filtered(d: t.Descriptor, sel: t.Selection) -> tuple[peewee.ModelSelect, Compiler]:
-    compiler = Compiler(database, Entry.value, Entry.key)
+    compiler = Compiler(database, Entry.value, _COLUMNS)
     query = Entry.select(*_ENTRY_COLUMNS).where((Entry.descriptor == d.id) & (Entry.owner_user_id == 0))
     if sel.customers is not None:
         query = query.where(Entry.customer.in_(sorted(sel.customers)))

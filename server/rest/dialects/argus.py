@@ -39,6 +39,28 @@ def envelope(
     }
 
 
+_ARGUS_NAMES = {
+    "customer_id": "customerID",
+    "customer_ids": "customerID",
+    "user_id": "userID",
+    "keys": "key",
+    "store": "dataStore",
+}
+
+
+def argus_field(field: str) -> str:
+    """A service's field name in Argus's spelling: descriptor.life_time -> lifeTime."""
+    for prefix in ("descriptor.", "update_mask.", "query."):
+        field = field.removeprefix(prefix)
+    head, sep, rest = field.partition("[")
+    if head in _ARGUS_NAMES:
+        head = _ARGUS_NAMES[head]
+    else:
+        first, *others = head.split("_")
+        head = first + "".join(o[:1].upper() + o[1:] for o in others)
+    return head + sep + rest
+
+
 def _template(text: str) -> str:
     return "".join(c.lower() if c.isalnum() else "." for c in text).strip(".")
 
@@ -53,10 +75,10 @@ class ArgusDialect(Dialect):
         if problem.field_violations and http_status == 412:
             messages = [
                 {
-                    "message": f"{field}: {description}" if field else description,
-                    "messageTemplate": f"invalid.field.{_template(problem.reason or 'value')}",
+                    "message": f"{argus_field(field)}: {description}" if field else description,
+                    "messageTemplate": "invalid.field.value",
                     "type": "FIELD_ERROR",
-                    "field": field,
+                    "field": argus_field(field),
                     "parameter": None,
                     "timestamp": now,
                 }
