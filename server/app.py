@@ -18,6 +18,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from datastore.argus.v1 import datastores_pb2, datastores_pb2_grpc
+from datastore.make.v2 import data_stores_pb2, data_stores_pb2_grpc
 from datastore.tokenauth.v1 import token_auth_pb2, token_auth_pb2_grpc
 from datastore.v1 import (
     auth_pb2,
@@ -36,6 +37,7 @@ from server.api.servicers.argus import ArgusDescriptorServicer, ArgusStoreServic
 from server.api.servicers.auth import AuthServicer
 from server.api.servicers.descriptor import DescriptorServicer
 from server.api.servicers.entry import EntryServicer
+from server.api.servicers.make import MakeDataStoreServicer, MakeDataStructureServicer
 from server.api.servicers.query import QueryServicer
 from server.api.servicers.sharing import SharingServicer
 from server.api.servicers.tokenauth import TokenAuthServicer
@@ -44,6 +46,7 @@ from server.rest.app import RestApp
 from server.services.auth import AuthService
 from server.services.descriptors import DescriptorService
 from server.services.entries import EntryService
+from server.services.make import MakeService
 from server.services.queries import QueryService
 from server.services.retention import Sweeper
 from server.services.sharing import SharingService
@@ -52,6 +55,8 @@ from server.storage.db import init_database
 log = logging.getLogger(__name__)
 
 _SERVICES = (
+    (data_stores_pb2, "DataStoreService"),
+    (data_stores_pb2, "DataStructureService"),
     (datastores_pb2, "DescriptorService"),
     (datastores_pb2, "StoreService"),
     (token_auth_pb2, "TokenAuthService"),
@@ -134,18 +139,23 @@ class DatastoreServer:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ],
         )
-        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(self.auth), server)
-        token_auth_pb2_grpc.add_TokenAuthServiceServicer_to_server(TokenAuthServicer(self.auth), server)
-        datastores_pb2_grpc.add_DescriptorServiceServicer_to_server(
-            ArgusDescriptorServicer(DescriptorService()), server
-        )
-        datastores_pb2_grpc.add_StoreServiceServicer_to_server(
-            ArgusStoreServicer(EntryService(), QueryService()), server
-        )
-        descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server(DescriptorServicer(DescriptorService()), server)
-        entry_pb2_grpc.add_EntryServiceServicer_to_server(EntryServicer(EntryService()), server)
-        query_pb2_grpc.add_QueryServiceServicer_to_server(QueryServicer(QueryService()), server)
-        sharing_pb2_grpc.add_SharingServiceServicer_to_server(SharingServicer(SharingService()), server)
+        # One services layer, several API surfaces: the canonical datastore.v1 services
+        # and the dialect façades all delegate to the same service objects.
+        descriptors, entries, queries, make = DescriptorService(), EntryService(), QueryService(), MakeService()
+        registrations = [
+            (auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(self.auth)),
+            (descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server, DescriptorServicer(descriptors)),
+            (entry_pb2_grpc.add_EntryServiceServicer_to_server, EntryServicer(entries)),
+            (query_pb2_grpc.add_QueryServiceServicer_to_server, QueryServicer(queries)),
+            (sharing_pb2_grpc.add_SharingServiceServicer_to_server, SharingServicer(SharingService())),
+            (token_auth_pb2_grpc.add_TokenAuthServiceServicer_to_server, TokenAuthServicer(self.auth)),
+            (datastores_pb2_grpc.add_DescriptorServiceServicer_to_server, ArgusDescriptorServicer(descriptors)),
+            (datastores_pb2_grpc.add_StoreServiceServicer_to_server, ArgusStoreServicer(entries, queries)),
+            (data_stores_pb2_grpc.add_DataStoreServiceServicer_to_server, MakeDataStoreServicer(make)),
+            (data_stores_pb2_grpc.add_DataStructureServiceServicer_to_server, MakeDataStructureServicer(make)),
+        ]
+        for add, servicer in registrations:
+            add(servicer, server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
         return server

@@ -161,3 +161,32 @@ class GrantInfo:
 class Page:
     items: list[Any] = field(default_factory=list)
     total: int = 0
+
+
+@dataclass(frozen=True)
+class DataStructure:
+    """Make: a record schema. spec items: {name, label, type, default, required}."""
+
+    id: int
+    team_id: int
+    name: str
+    spec: tuple[dict, ...]
+    strict: bool
+
+
+@dataclass(frozen=True)
+class MakeStore:
+    id: int
+    team_id: int
+    name: str
+    datastructure_id: int | None
+    max_size_mb: int
+    records: int
+    size_bytes: int
+    descriptor: Descriptor
+
+
+@dataclass(frozen=True)
+class Record:
+    key: str
+    data: Any

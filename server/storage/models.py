@@ -111,6 +111,30 @@ class Entry(BaseModel):
         )
 
 
+class DataStructure(BaseModel):
+    """Make: a team's record schema (`spec`: typed fields; `strict`: nothing else)."""
+
+    team = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+    name = CharField(max_length=128)
+    spec = JSONField()
+    strict = BooleanField(default=False)
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+
+
+class MakeStore(BaseModel):
+    """Make: a team's data store, backed by a descriptor whose entries are the records
+    (scoped to the team's customer). Names need not be unique, so the descriptor gets a
+    generated one and this row keeps the display name."""
+
+    descriptor = ForeignKeyField(Descriptor, unique=True, backref="+", on_delete="CASCADE")
+    team = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+    name = CharField(max_length=128)
+    datastructure = ForeignKeyField(DataStructure, null=True, backref="stores", on_delete="RESTRICT")
+    max_size_mb = BigIntegerField()
+    created_at = BigIntegerField()
+
+
 class SchemaVersion(BaseModel):
     version = peewee.IntegerField()
 
@@ -124,5 +148,7 @@ MODELS: list[type[BaseModel]] = [
     Token,
     Descriptor,
     Entry,
+    DataStructure,
+    MakeStore,
     SchemaVersion,
 ]

@@ -19,6 +19,32 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
+def served(pg_cluster):
+    pg_url = pg_cluster.create_database("make_tests")
+    cli("user", "add", "root", "--password", "root-pass-1", "--admin", "--global-data", db=pg_url)
+    token = cli("token", "create", "root", db=pg_url).stdout.strip()
+    process = serve(pg_url)
+    yield process, token
+    assert process.stop() == 0
+
+
+def test_make_size_accounting_on_postgres(served):
+    import httpx
+
+    process, token = served
+    with httpx.Client(base_url=f"http://{process.http}", headers={"authorization": f"Token {token}"}) as make:
+        ds = make.post("/api/v2/data-structures", json={"name": "ds", "teamId": 1, "spec": []}).json()["dataStructure"]
+        body = {"name": "s", "teamId": 1, "datastructureId": ds["id"], "maxSizeMB": 1}
+        store = make.post("/api/v2/data-stores", json=body).json()["dataStore"]
+        base = f"/api/v2/data-stores/{store['id']}/data"
+        assert make.post(base, json={"key": "a", "data": {"blob": "x" * 600_000}}).status_code == 200
+        r = make.post(base, json={"key": "b", "data": {"blob": "x" * 600_000}})
+        assert r.status_code == 400 and "maxSizeMB" in r.json()["detail"]
+        after = make.get(f"/api/v2/data-stores/{store['id']}").json()["dataStore"]
+        assert after["records"] == 1 and 600_000 < int(after["size"]) < 1_048_576
+
+
+@pytest.fixture(scope="module")
 def server(pg_cluster):
     pg_url = pg_cluster.create_database("server_tests")
     cli("user", "add", "root", "--password", "root-pass-1", "--admin", "--global-data", db=pg_url)

@@ -55,3 +55,19 @@ def test_failed_step_rolls_back(db, monkeypatch):
         migrate_to_latest(db)
     assert current_version(db) == migrations.LATEST
     assert "half" not in [c.name for c in db.get_columns("descriptor")]
+
+
+def test_version_1_database_upgrades_to_latest(db):
+    """A database as the first release created it gains the Make tables (step 2)."""
+    from server.storage.models import MODELS, DataStructure, MakeStore, SchemaVersion
+
+    v1_models = [m for m in MODELS if m not in (DataStructure, MakeStore)]
+    db.create_tables(v1_models)
+    SchemaVersion.create(version=1)
+    db.execute_sql("INSERT INTO customer (id, name, created_at) VALUES (5, 'five', 0)")
+    assert not db.table_exists("make_store")
+    assert migrate_to_latest(db) == migrations.LATEST == 2
+    assert db.table_exists("data_structure") and db.table_exists("make_store")
+    structure = DataStructure.create(team=5, name="s", spec=[{"name": "a", "type": "text"}], created_at=0, updated_at=0)
+    assert DataStructure.get_by_id(structure.id).spec == [{"name": "a", "type": "text"}]
+    assert db.execute_sql("SELECT name FROM customer WHERE id = 5").fetchone() == ("five",)

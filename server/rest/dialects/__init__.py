@@ -9,9 +9,10 @@ from __future__ import annotations
 from server.rest.dialects.argus import ArgusDialect
 from server.rest.dialects.base import Dialect, Problem
 from server.rest.dialects.google import GoogleDialect
+from server.rest.dialects.make import MakeDialect
 from server.rest.dialects.tokenauth import TokenAuthDialect
 
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (GoogleDialect(), ArgusDialect(), TokenAuthDialect())}
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (GoogleDialect(), ArgusDialect(), TokenAuthDialect(), MakeDialect())}
 
 
 def get(name: str) -> Dialect:

@@ -21,9 +21,45 @@ from server.storage.models import MODELS, Customer, SchemaVersion
 
 Step = tuple[int, str, Callable[[SchemaMigrator], None]]
 
+
+def _v2_make_tables(migrator: SchemaMigrator) -> None:
+    """Make data structures and data stores. Frozen copies of the models as they were
+    at version 2, so later model changes do not change what this step creates."""
+    import peewee as pw
+
+    class Frozen(pw.Model):
+        class Meta:
+            database = migrator.database
+            legacy_table_names = False
+
+    class Customer(Frozen):
+        id = pw.BigIntegerField(primary_key=True)
+
+    class Descriptor(Frozen):
+        pass
+
+    class DataStructure(Frozen):
+        team = pw.ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+        name = pw.CharField(max_length=128)
+        spec = pw.JSONField()
+        strict = pw.BooleanField(default=False)
+        created_at = pw.BigIntegerField()
+        updated_at = pw.BigIntegerField()
+
+    class MakeStore(Frozen):
+        descriptor = pw.ForeignKeyField(Descriptor, unique=True, backref="+", on_delete="CASCADE")
+        team = pw.ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+        name = pw.CharField(max_length=128)
+        datastructure = pw.ForeignKeyField(DataStructure, null=True, backref="+", on_delete="RESTRICT")
+        max_size_mb = pw.BigIntegerField()
+        created_at = pw.BigIntegerField()
+
+    migrator.database.create_tables([DataStructure, MakeStore])
+
+
 # Version 1 is the initial schema (models.py as first released).
 BASELINE = 1
-STEPS: list[Step] = []
+STEPS: list[Step] = [(2, "Make data structures and data stores", _v2_make_tables)]
 LATEST = max([BASELINE, *(v for v, _, _ in STEPS)])
 _PG_LOCK_ID = 0x64617461  # "data"
 
