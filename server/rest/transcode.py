@@ -24,10 +24,6 @@ _INT_TYPES = {
     FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED32,
     FieldDescriptor.TYPE_SFIXED64,
 }  # fmt: skip
-_INT64_TYPES = {
-    FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,
-    FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64,
-}  # fmt: skip
 _FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
 _WELL_KNOWN_JSON = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.ListValue"}
 
