@@ -33,9 +33,11 @@ class Op(enum.Enum):
     ILIKE = "ilike"
     NULL = "null"
     NOT_NULL = "!null"
+    EMPTY = "empty"  # "", [] or {}
+    TEXT_IN = "text_in"  # the value's text is one of the given strings (DHIS2 `in`)
 
 
-UNARY_OPS = frozenset({Op.NULL, Op.NOT_NULL})
+UNARY_OPS = frozenset({Op.NULL, Op.NOT_NULL, Op.EMPTY})
 ORDERING_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
 TEXT_OPS = frozenset({Op.LIKE, Op.ILIKE})
 
@@ -126,10 +128,18 @@ class Not:
 Node = Condition | And | Or | Not
 
 
+ORDER_MODES = ("typed", "text", "number")
+
+
 @dataclass(frozen=True)
 class Order:
+    """mode "typed": by JSON type, then value (numbers numerically, strings byte-wise);
+    "text": by the value's text (DHIS2 asc/desc); "number": numbers only, by value (DHIS2
+    nasc/ndesc). Missing values sort last ascending, first descending, in every mode."""
+
     path: Path
     descending: bool = False
+    mode: str = "typed"
 
 
 SCALAR_TYPES = (str, int, float, bool, type(None))
@@ -138,6 +148,12 @@ SCALAR_TYPES = (str, int, float, bool, type(None))
 def validate_condition(c: Condition) -> None:
     name = f"conditions[{c.path}]"
     if c.op in UNARY_OPS:
+        return
+    if c.op is Op.TEXT_IN:
+        if not isinstance(c.value, (list, tuple)) or not c.value or not all(isinstance(v, str) for v in c.value):
+            raise InvalidArgument.for_field(name, "'in' needs a non-empty list of texts")
+        if len(c.value) > MAX_IN_VALUES:
+            raise InvalidArgument.for_field(name, f"'in' takes at most {MAX_IN_VALUES} values")
         return
     if c.op is Op.IN:
         if not isinstance(c.value, (list, tuple)) or not c.value:

@@ -61,11 +61,25 @@ class _Dialect:
     def sort_exprs(self, path: Path) -> list[Any]:  # pragma: no cover
         raise NotImplementedError
 
+    def as_text(self, path: Path) -> Any:  # pragma: no cover
+        """The value's text: strings bare, numbers and booleans as written, null -> NULL."""
+        raise NotImplementedError
+
+    def is_empty(self, path: Path) -> Expression:  # pragma: no cover
+        raise NotImplementedError
+
+    def number(self, path: Path) -> Any:  # pragma: no cover
+        """The value if it is a JSON number, else NULL."""
+        raise NotImplementedError
+
     def like(self, lhs: Any, pattern: str, insensitive: bool) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     def key_sort(self, key_field: peewee.Field) -> Any:
         return key_field
+
+    def collate_bytes(self, expr: Any) -> Any:
+        return expr  # SQLite compares text byte-wise (BINARY) already
 
 
 class _Sqlite(_Dialect):
@@ -111,6 +125,28 @@ class _Sqlite(_Dialect):
         )
         return [rank, fn.json_extract(self.value, self.json_path(path))]
 
+    def as_text(self, path: Path) -> Any:
+        p = self.json_path(path)
+        jtype = fn.json_type(self.value, p)
+        return Case(
+            jtype, [("true", "true"), ("false", "false"), ("null", None)], Cast(fn.json_extract(self.value, p), "TEXT")
+        )
+
+    def is_empty(self, path: Path) -> Expression:
+        p = self.json_path(path)
+        jtype, raw = fn.json_type(self.value, p), fn.json_extract(self.value, p)
+        return (
+            ((jtype == "text") & (raw == ""))
+            | ((jtype == "array") & (fn.json_array_length(self.value, p) == 0))
+            | ((jtype == "object") & (raw == "{}"))
+        )
+
+    def number(self, path: Path) -> Any:
+        p = self.json_path(path)
+        return Case(
+            None, [(fn.json_type(self.value, p).in_(("integer", "real")), fn.json_extract(self.value, p))], None
+        )
+
     def like(self, lhs: Any, pattern: str, insensitive: bool) -> Any:
         # SQLite's LIKE ignores ASCII case; its GLOB is case-sensitive. So `ilike` is
         # LIKE and `like` is GLOB with the pattern translated. Written as explicit SQL
@@ -136,7 +172,10 @@ class _Postgres(_Dialect):
         literal = Cast(Value(json.dumps(operand)), "jsonb")
         if op is Op.EQ:
             return Expression(self._extract(path), "=", literal)
-        return self.type_is(path, json_kind(operand)) & _CMP[op](self._extract(path), literal)
+        kind = json_kind(operand)
+        if kind == "string":  # byte-wise like SQLite, not the database's collation
+            return _CMP[op](self.collate_bytes(self.text(path)), operand) & self.type_is(path, kind)
+        return _CMP[op](self._extract(path), literal) & self.type_is(path, kind)
 
     def text(self, path: Path) -> Any:
         return NodeList((self.value, SQL("#>>"), self._path_literal(path)))
@@ -150,9 +189,23 @@ class _Postgres(_Dialect):
     def like(self, lhs: Any, pattern: str, insensitive: bool) -> Any:
         return NodeList((lhs, SQL("ILIKE" if insensitive else "LIKE"), Value(pattern)))
 
+    def as_text(self, path: Path) -> Any:
+        return self.text(path)  # #>> gives strings bare, other scalars as JSON, null as NULL
+
+    def is_empty(self, path: Path) -> Expression:
+        x = self._extract(path)
+        empties = [Cast(Value(v), "jsonb") for v in ('""', "[]", "{}")]
+        return Expression(x, "=", empties[0]) | Expression(x, "=", empties[1]) | Expression(x, "=", empties[2])
+
+    def number(self, path: Path) -> Any:
+        return Case(None, [(fn.jsonb_typeof(self._extract(path)) == "number", Cast(self.text(path), "numeric"))], None)
+
     def key_sort(self, key_field: peewee.Field) -> Any:
         # Byte order, as on SQLite, whatever the database's default collation is.
         return NodeList((key_field, SQL('COLLATE "C"')))
+
+    def collate_bytes(self, expr: Any) -> Any:
+        return NodeList((expr, SQL('COLLATE "C"')))
 
 
 def like_to_glob(pattern: str) -> str:
@@ -205,6 +258,12 @@ class Compiler:
                 exprs = [self.dialect.key_sort(self.key)]
             elif order.path.column:
                 exprs = [self.columns[order.path.column]]
+            elif order.mode == "text":
+                text = self.dialect.as_text(order.path)
+                exprs = [Case(None, [(text.is_null(), 1)], 0), self.dialect.collate_bytes(text)]
+            elif order.mode == "number":
+                number = self.dialect.number(order.path)
+                exprs = [Case(None, [(number.is_null(), 1)], 0), number]
             else:
                 exprs = self.dialect.sort_exprs(order.path)
             out.extend(x.desc() if order.descending else x.asc() for x in exprs)
@@ -222,6 +281,10 @@ class Compiler:
             return d.text(c.path).is_null()
         if c.op is Op.NOT_NULL:
             return d.text(c.path).is_null(False)
+        if c.op is Op.EMPTY:
+            return d.is_empty(c.path)
+        if c.op is Op.TEXT_IN:
+            return d.as_text(c.path).in_(list(c.value))
         if c.op is Op.NE:
             return self.where(Not(Condition(c.path, Op.EQ, c.value)))
         if c.op is Op.IN:
@@ -236,7 +299,9 @@ class Compiler:
             return SQL("1 = 0")  # every entry has a key
         if c.op is Op.NOT_NULL:
             return SQL("1 = 1")
-        if c.op is Op.IN:
+        if c.op is Op.EMPTY:
+            return key == ""
+        if c.op in (Op.IN, Op.TEXT_IN):
             return key.in_([_as_text(v) for v in c.value])
         if c.op in (Op.LIKE, Op.ILIKE):
             return self.dialect.like(key, c.value, c.op is Op.ILIKE)
@@ -251,6 +316,10 @@ class Compiler:
             return column.is_null()
         if c.op is Op.NOT_NULL:
             return column.is_null(False)
+        if c.op is Op.EMPTY:
+            return SQL("1 = 0")
+        if c.op is Op.TEXT_IN:
+            return column.in_([int(v) for v in c.value if v.lstrip("-").isdigit()])
         values = c.value if c.op is Op.IN else [c.value]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
             return SQL("1 = 0")  # numeric columns never equal text or booleans
