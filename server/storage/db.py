@@ -39,7 +39,7 @@ def make_database(url: str, *, max_connections: int = 32) -> peewee.Database:
     if scheme in ("postgresql", "postgres"):
         # Pooled, so the per-call connection of every worker thread is reused.
         pooled = url.replace(f"{scheme}://", "postgres+pool://", 1)
-        return db_url.connect(pooled, max_connections=max_connections, stale_timeout=300, autorollback=True)
+        return db_url.connect(pooled, max_connections=max_connections, stale_timeout=300)
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://…")
 
 
