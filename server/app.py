@@ -50,7 +50,7 @@ from server.services.make import MakeService
 from server.services.queries import QueryService
 from server.services.retention import Sweeper
 from server.services.sharing import SharingService
-from server.storage.db import init_database
+from server.storage.db import connection_errors, init_database
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,8 @@ class DatastoreServer:
 
     def start(self) -> tuple[str, str | None]:
         """Opens the database, binds and starts the listeners; returns their addresses."""
-        init_database(self.settings.db_url, max_connections=self.settings.workers + 4)
+        with connection_errors():
+            init_database(self.settings.db_url, max_connections=self.settings.workers + 4)
         self.grpc_server = self._build_grpc()
         host, port = split_addr(self.settings.grpc_addr)
         bind_host = f"[{host}]" if ":" in host else host

@@ -18,9 +18,10 @@ def _db_url(ns: argparse.Namespace) -> str:
 
 
 def _open_db(ns: argparse.Namespace) -> None:
-    from server.storage.db import init_database
+    from server.storage.db import connection_errors, init_database
 
-    init_database(_db_url(ns))
+    with connection_errors():
+        init_database(_db_url(ns))
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:

@@ -70,30 +70,22 @@ class Cluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
     def start(self) -> None:
+        initdb = os.path.join(self.bin_dir, "initdb")
+        self._run(initdb, "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale")
+        self.resume()
+
+    def resume(self) -> None:
+        """Starts the (stopped) server of this cluster."""
         self._run(
-            os.path.join(self.bin_dir, "initdb"),
-            "-D",
-            self.data,
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-locale",
-        )
-        self._run(
-            os.path.join(self.bin_dir, "pg_ctl"),
-            "-D",
-            self.data,
-            "-l",
-            os.path.join(self.root, "log"),
-            "-w",
-            "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            os.path.join(self.bin_dir, "pg_ctl"), "-D", self.data, "-l", os.path.join(self.root, "log"), "-w",
+            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             "start",
-        )
+        )  # fmt: skip
+
+    def pause(self) -> None:
+        """Stops the server (fast shutdown: open connections are cut), keeping the data."""
+        self._run(os.path.join(self.bin_dir, "pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop")
 
     def create_database(self, name: str) -> str:
         import psycopg

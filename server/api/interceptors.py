@@ -17,7 +17,7 @@ from server.api import context as call_context
 from server.api import status
 from server.domain.errors import DomainError
 from server.services.auth import AuthService
-from server.storage.db import ensure_connection
+from server.storage.db import connection_errors, ensure_connection
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +103,25 @@ class ErrorInterceptor(_WrappingInterceptor):
 
 
 class DbConnectionInterceptor(_WrappingInterceptor):
-    """Makes sure the worker thread has an open connection; it stays open for reuse."""
+    """Makes sure the worker thread has an open connection (it stays open for reuse) and
+    turns a lost database connection into UNAVAILABLE."""
 
     def applies_to(self, method: str) -> bool:
         return not method.startswith(OPEN_METHOD_PREFIXES)
 
     class _Conn(_Around):
         def __enter__(self):
-            ensure_connection()
+            self.guard = connection_errors()
+            self.guard.__enter__()
+            try:
+                ensure_connection()
+            except BaseException as exc:
+                if not self.guard.__exit__(type(exc), exc, exc.__traceback__):
+                    raise
             return self
+
+        def __exit__(self, exc_type, exc, tb):
+            return self.guard.__exit__(exc_type, exc, tb)
 
     def around(self, context, method):
         return self._Conn()

@@ -10,7 +10,9 @@ import logging
 import threading
 
 from server.storage import repos
-from server.storage.db import connection, now_ms
+from server.storage.db import connection, connection_errors, exclusive, now_ms
+
+SWEEP_LOCK_ID = 0x73776565  # 'swee'
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,10 @@ class Sweeper:
         self._thread.join(timeout=10)
 
     def sweep_once(self) -> int:
-        with connection():
+        """One round; with several servers on one database only one of them sweeps."""
+        with connection(), connection_errors(), exclusive(SWEEP_LOCK_ID) as mine:
+            if not mine:
+                return 0
             removed = repos.sweep_expired(now_ms())
             repos.delete_expired_tokens(now_ms())
         return removed

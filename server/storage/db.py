@@ -77,10 +77,55 @@ def ensure_connection() -> None:
 
 
 @contextlib.contextmanager
+def connection_errors() -> Iterator[None]:
+    """Turns a lost or refused database connection into Unavailable (retryable) and
+    drops the broken connections, so calls recover by themselves once the database is
+    back instead of failing on dead pooled connections."""
+    from server.domain.errors import Unavailable
+
+    try:
+        yield
+    except (peewee.OperationalError, peewee.InterfaceError) as exc:
+        _discard_connections()
+        raise Unavailable("the database is unavailable; retry shortly", reason="DATABASE_UNAVAILABLE") from exc
+
+
+def _discard_connections() -> None:
+    db = database.obj
+    try:
+        if hasattr(db, "manual_close"):  # pooled: close ours for good, and the idle ones
+            db.manual_close()
+            db.close_idle()
+        else:
+            db.close()
+    except Exception:  # noqa: BLE001 - the connection is already broken; nothing to save
+        pass
+
+
+@contextlib.contextmanager
 def connection() -> Iterator[None]:
     """A connection for code outside the RPC path (CLI, sweeper)."""
     with database.connection_context():
         yield
+
+
+@contextlib.contextmanager
+def exclusive(lock_id: int) -> Iterator[bool]:
+    """Yields True for the one holder of lock_id among all servers on this database.
+
+    PostgreSQL: a session advisory lock, taken without waiting (several servers share one
+    database; only one runs the job, the others skip this round). SQLite: one file, one
+    machine; concurrent writers already serialize, so every caller may proceed.
+    """
+    if not isinstance(database.obj, peewee.PostgresqlDatabase):
+        yield True
+        return
+    acquired = database.execute_sql("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone()[0]
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (lock_id,))
 
 
 def now_ms() -> int:

@@ -1,0 +1,103 @@
+"""Faults on a real PostgreSQL: a database restart under a running server, and the
+retention sweeper with several servers on one database."""
+
+import threading
+import time
+
+import grpc
+import httpx
+import pytest
+
+from datastore_client import DatastoreClient, DatastoreError
+from server.services.retention import SWEEP_LOCK_ID, Sweeper
+from tests.pg_harness import start_cluster
+from tests.procs import cli, serve
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def own_cluster():
+    """A cluster of this test's own: it gets stopped and started."""
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+def test_database_restart_gives_unavailable_then_recovers(own_cluster):
+    url = own_cluster.create_database("outage")
+    cli("user", "add", "root", "--password", "root-pass-1", "--admin", db=url)
+    token = cli("token", "create", "root", db=url).stdout.strip()
+    served = serve(url)
+    try:
+        with DatastoreClient(served.grpc, token=token, timeout=10) as ds:
+            ds.create_descriptor("s")
+            ds.put_entry("s", "k", {"v": 1})
+            own_cluster.pause()
+            for _ in range(3):
+                with pytest.raises(DatastoreError) as info:
+                    ds.get_entry("s", "k")
+                assert info.value.code == grpc.StatusCode.UNAVAILABLE
+                assert info.value.reason == "DATABASE_UNAVAILABLE"
+            r = httpx.get(
+                f"http://{served.http}/v1/descriptors/s/entries/k", headers={"authorization": f"Token {token}"}
+            )
+            assert r.status_code == 503 and r.json()["error"]["status"] == "UNAVAILABLE"
+            own_cluster.resume()
+            deadline = time.monotonic() + 20
+            while True:  # every worker thread drops its dead connection on first use
+                try:
+                    entry = ds.get_entry("s", "k")
+                    break
+                except DatastoreError as err:
+                    assert err.code == grpc.StatusCode.UNAVAILABLE and time.monotonic() < deadline
+            assert entry.revision == 1
+            for i in range(20):  # every thread works again, and writes land
+                assert ds.put_entry("s", f"after{i}", i).revision == 1
+    finally:
+        assert served.stop() == 0
+
+
+def test_one_sweeper_at_a_time_across_servers(pg_cluster):
+    """Two servers' sweepers on one database: the advisory lock lets one run a round,
+    the other skips it; together they remove every expired entry exactly once."""
+    from server.storage.db import database, exclusive, init_database
+
+    url = pg_cluster.create_database("sweepers")
+    cli("user", "add", "root", "--password", "root-pass-1", "--admin", db=url)
+    token = cli("token", "create", "root", db=url).stdout.strip()
+    served = serve(url)
+    try:
+        with DatastoreClient(served.grpc, token=token) as ds:
+            ds.create_descriptor("short", expire_data=True, life_time=200)
+            from datastore.v1 import entry_pb2
+            from tests.helpers import value
+
+            batch = [entry_pb2.EntryInput(key=f"k{i}", value=value(i)) for i in range(300)]
+            ds.entries.BulkPutEntries(entry_pb2.BulkPutEntriesRequest(store="short", entries=batch))
+        time.sleep(0.4)
+        previous = database.obj
+        init_database(url)
+        held, release = threading.Event(), threading.Event()
+
+        def other_server_sweeping():  # another session holds the lock, mid-round
+            with database.connection_context(), exclusive(SWEEP_LOCK_ID) as mine:
+                assert mine
+                held.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=other_server_sweeping)
+        try:
+            holder.start()
+            assert held.wait(30)
+            assert Sweeper().sweep_once() == 0, "a second sweeper must skip the round"
+            release.set()
+            holder.join(30)
+            assert Sweeper().sweep_once() == 300  # lock released: the next round sweeps
+            assert Sweeper().sweep_once() == 0  # nothing left, nothing swept twice
+        finally:
+            release.set()
+            holder.join(30)
+            database.initialize(previous)
+    finally:
+        served.stop()
