@@ -10,6 +10,8 @@ import base64
 import binascii
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ import argon2
 
 from server.domain import names
 from server.domain import types as t
-from server.domain.errors import InvalidArgument, Unauthenticated
+from server.domain.errors import InvalidArgument, ResourceExhausted, Unauthenticated
 from server.services import cache
 from server.services.cache import TTLCache
 from server.storage import repos
@@ -38,6 +40,44 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class PasswordGuard:
+    """Slows down password guessing per username: after `free` failures within `window_s`,
+    each further attempt must wait 2, 4, 8 ... seconds (at most `max_delay_s`), even
+    with the right password. In-process: each server keeps its own count."""
+
+    def __init__(
+        self, free: int = 5, window_s: float = 300.0, max_delay_s: float = 300.0, clock=time.monotonic
+    ) -> None:
+        self.free, self.window_s, self.max_delay_s, self.clock = free, window_s, max_delay_s, clock
+        self._failures: dict[str, tuple[int, float, float]] = {}  # name -> (count, first, blocked until)
+        self._lock = threading.Lock()
+
+    def check(self, username: str) -> None:
+        entry = self._failures.get(username)
+        if entry and entry[2] > self.clock():
+            wait = int(entry[2] - self.clock()) + 1
+            raise ResourceExhausted(
+                f"too many failed logins for '{username}'; retry in {wait} s",
+                reason="TOO_MANY_ATTEMPTS",
+                metadata={"retry_after_s": str(wait)},
+            )
+
+    def failed(self, username: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 100_000:
+                self._failures.clear()
+            count, first, _ = self._failures.get(username, (0, now, 0.0))
+            if now - first > self.window_s:
+                count, first = 0, now
+            count += 1
+            blocked = now + min(2.0 ** (count - self.free), self.max_delay_s) if count >= self.free else 0.0
+            self._failures[username] = (count, first, blocked)
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username, None)
+
+
 class AuthService:
     def __init__(self, *, token_days: int = DEFAULT_TOKEN_DAYS, hasher: argon2.PasswordHasher | None = None) -> None:
         self.token_days = token_days
@@ -45,6 +85,7 @@ class AuthService:
         # Successful password checks, so Basic auth is not one argon2 run (~50 ms, by
         # design) per call. Keyed by a SHA-256 of user and password.
         self._passwords: TTLCache[int] = TTLCache(60.0)
+        self.guard = PasswordGuard()
         # A fixed hash to verify against when the user does not exist, so a wrong
         # username costs the same time as a wrong password.
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
@@ -107,6 +148,7 @@ class AuthService:
         cached = self._passwords.get(cache_key)
         if cached is not None:
             return cached
+        self.guard.check(username)
         found = repos.find_user(username)
         stored = found[1] if found else self._dummy_hash
         try:
@@ -116,7 +158,9 @@ class AuthService:
         except argon2.exceptions.InvalidHashError:
             found = None
         if found is None:
+            self.guard.failed(username)
             raise Unauthenticated("wrong username or password", reason="CREDENTIALS_INVALID")
+        self.guard.succeeded(username)
         user_id = found[0]
         if self.hasher.check_needs_rehash(stored):
             repos.set_password_hash(user_id, self.hasher.hash(password))

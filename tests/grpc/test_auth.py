@@ -133,3 +133,28 @@ def test_unauthenticated_cannot_read(harness):
     expect_error(
         grpc.StatusCode.UNAUTHENTICATED, anon.call, anon.descriptors.ListDescriptors, d.ListDescriptorsRequest()
     )
+
+
+def test_password_guessing_is_throttled(harness):
+    with connection():
+        harness.server.auth.add_user("victim", PASSWORD, customer_id=4)
+    anon = harness.with_metadata()
+    for _ in range(5):
+        expect_error(
+            grpc.StatusCode.UNAUTHENTICATED,
+            anon.call,
+            anon.auth.CreateToken,
+            a.CreateTokenRequest(username="victim", password="guess"),
+        )
+    err = expect_error(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        anon.call,
+        anon.auth.CreateToken,
+        a.CreateTokenRequest(username="victim", password=PASSWORD),  # even the right one, for now
+    )
+    assert error_info(err).reason == "TOO_MANY_ATTEMPTS"
+    with harness.client() as http:
+        r = http.post("/api/v1/token-auth/", json={"username": "victim", "password": PASSWORD})
+        assert r.status_code == 429 and "retry in" in r.json()["detail"]
+    harness.server.auth.guard.succeeded("victim")  # as the wait running out would
+    assert anon.call(anon.auth.CreateToken, a.CreateTokenRequest(username="victim", password=PASSWORD)).token
