@@ -2,12 +2,8 @@
 Python reference evaluator selects, as on SQLite."""
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
-from server.domain.errors import InvalidArgument
-from server.query.dhis2 import parse_filters
-from tests.query_reference import documents, evaluate, filters
+from tests.query_reference import sql_agrees_with_reference
 from tests.sql_harness import QueryDb
 
 pytestmark = pytest.mark.postgres
@@ -20,18 +16,4 @@ def pg_db(pg_cluster):
     db.close()
 
 
-@settings(
-    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    docs=st.lists(documents, min_size=1, max_size=8),
-    filter_texts=st.lists(filters, min_size=1, max_size=3),
-    junction=st.sampled_from(["AND", "OR"]),
-)
-def test_sql_matches_reference_on_postgres(pg_db, docs, filter_texts, junction):
-    try:
-        node = parse_filters(filter_texts, junction)
-    except InvalidArgument:
-        assume(False)
-    expected = [f"k{i}" for i, doc in enumerate(docs) if evaluate(node, f"k{i}", doc)]
-    assert pg_db.select(docs, node) == expected, filter_texts
+test_sql_matches_reference_on_postgres = sql_agrees_with_reference("pg_db")

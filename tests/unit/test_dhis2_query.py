@@ -2,13 +2,11 @@
 SQL on SQLite returns exactly what a Python reference evaluator selects."""
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 from server.domain.errors import InvalidArgument
 from server.query.ast import And, Condition, Not, Op, Or
 from server.query.dhis2 import infer, parse_filter, parse_filters, parse_order
-from tests.query_reference import documents, evaluate, filters
+from tests.query_reference import sql_agrees_with_reference
 from tests.sql_harness import QueryDb
 
 
@@ -86,18 +84,4 @@ def sqlite_db(tmp_path_factory):
     db.close()
 
 
-@settings(
-    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    docs=st.lists(documents, min_size=1, max_size=8),
-    filter_texts=st.lists(filters, min_size=1, max_size=3),
-    junction=st.sampled_from(["AND", "OR"]),
-)
-def test_sql_matches_reference_on_sqlite(sqlite_db, docs, filter_texts, junction):
-    try:
-        node = parse_filters(filter_texts, junction)
-    except InvalidArgument:
-        assume(False)  # e.g. lt:true; refusing those is tested above
-    expected = [f"k{i}" for i, doc in enumerate(docs) if evaluate(node, f"k{i}", doc)]
-    assert sqlite_db.select(docs, node) == expected, filter_texts
+test_sql_matches_reference_on_sqlite = sql_agrees_with_reference("sqlite_db")
