@@ -5,6 +5,7 @@ fixed cast of users, and real channels to it."""
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from dataclasses import dataclass
 
@@ -82,12 +83,29 @@ class Harness:
             return self.server.auth.token_for_user(username, days).token
 
 
-@pytest.fixture(scope="session")
-def harness(tmp_path_factory) -> Harness:
-    db = tmp_path_factory.mktemp("db") / "test.db"
-    settings = Settings(
-        db_url=f"sqlite:///{db}", grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0", sweep_interval_s=3600
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("DATASTORE_TEST_BACKEND", "sqlite"),
+        help="database of the shared test server (postgresql: a throwaway cluster the harness starts)",
     )
+
+
+@pytest.fixture(scope="session")
+def harness_db_url(request, tmp_path_factory):
+    if request.config.getoption("--backend") == "postgresql":
+        from tests.pg_harness import start_cluster
+
+        cluster = start_cluster()
+        request.addfinalizer(cluster.stop)
+        return cluster.create_database("harness")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def harness(harness_db_url) -> Harness:
+    settings = Settings(db_url=harness_db_url, grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0", sweep_interval_s=3600)
     server = DatastoreServer(settings)
     target, http_addr = server.start()
     tokens = {}
