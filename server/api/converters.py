@@ -139,12 +139,21 @@ def entry_to_proto(e: t.Entry, out: entry_pb2.Entry | None = None) -> entry_pb2.
     if e.has_value:
         value_to_proto(e.value, out.value)
     out.revision = e.revision
+    out.etag = str(e.revision)
     out.deleted = e.deleted
     out.created_timestamp = e.created_at
     out.last_updated_timestamp = e.updated_at
     user_info(e.created_by, out.created_by_user)
     user_info(e.updated_by, out.last_updated_by_user)
     return out
+
+
+def etag_to_revision(etag: str, field: str = "etag") -> int:
+    """An etag of ours (the revision, maybe quoted or weak: W/"3") -> the revision."""
+    text = etag.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidArgument.for_field(field, f"'{etag}' is not an etag of this service (send the one it returned)")
+    return int(text)
 
 
 def entries_to_proto(entries: list[t.Entry], repeated) -> None:

@@ -126,6 +126,9 @@ class RestApp:
                 return
             query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
             request = build_request(match.route, match.variables, query, body)
+            if_match = headers.get(b"if-match")
+            if if_match and "etag" in request.DESCRIPTOR.fields_by_name and not request.etag:
+                request.etag = if_match.decode("latin-1")  # AIP-154 etag field <- If-Match
             metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)
             payload = await self._invoke(match.route, request, metadata)
         except TranscodeError as exc:
@@ -147,9 +150,10 @@ class RestApp:
             await self._send_problem(send, dialect, problem)
             return
         except grpc.aio.AioRpcError as err:
-            await self._send_problem(
-                send, dialect, Problem.from_status(err.code(), err.details() or "", _status_of(err))
-            )
+            problem = Problem.from_status(err.code(), err.details() or "", _status_of(err))
+            if problem.code == grpc.StatusCode.ABORTED and dict(scope["headers"]).get(b"if-match"):
+                problem.http_status = 412  # the If-Match precondition failed (RFC 9110)
+            await self._send_problem(send, dialect, problem)
             return
         except Exception:  # never a traceback on the wire
             log.exception("REST shim failure on %s %s", method, path)
@@ -158,7 +162,8 @@ class RestApp:
             )
             return
         status = match.route.success_status
-        await _send_json(send, status, dialect.success_body(payload, status))
+        etag = _etag_of(payload)
+        await _send_json(send, status, dialect.success_body(payload, status), {"etag": f'"{etag}"'} if etag else None)
 
     async def _invoke(self, route: Route, request, metadata) -> Any:
         call = self._callable(route)
@@ -188,6 +193,18 @@ class RestApp:
         status = dialect.http_status(problem)
         headers = {**dialect.error_headers(problem, status), **(extra_headers or {})}
         await _send_json(send, status, dialect.error_body(problem, status), headers)
+
+
+def _etag_of(payload: Any) -> str | None:
+    """The AIP-154 etag of a response: top-level, or of the one resource it wraps."""
+    if not isinstance(payload, dict):
+        return None
+    if isinstance(payload.get("etag"), str):
+        return payload["etag"] or None
+    resources = [v for v in payload.values() if isinstance(v, dict)]
+    if len(resources) == 1 and isinstance(resources[0].get("etag"), str):
+        return resources[0]["etag"] or None
+    return None
 
 
 class _BodyTooLarge(Exception):

@@ -252,3 +252,13 @@ def test_global_flag_cannot_change_while_store_has_entries(admin, store):
         d.UpdateDescriptorRequest(descriptor=d.Descriptor(name=store, global_data=True)),
     )
     assert error_info(err).reason == "STORE_NOT_EMPTY"
+
+
+def test_etag_over_grpc(admin, store):
+    first = put(admin, store, "k", 1)
+    assert first.etag == "1"
+    assert put(admin, store, "k", 2, etag=first.etag).revision == 2
+    err = expect_error(grpc.StatusCode.ABORTED, put, admin, store, "k", 3, etag=first.etag)
+    assert error_info(err).reason == "REVISION_MISMATCH"
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, put, admin, store, "k", 3, etag="1", expected_revision=2)
+    assert violations(err) == ["etag"]

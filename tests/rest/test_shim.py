@@ -167,3 +167,23 @@ def test_every_grpc_error_code_has_an_http_status():
     from server.rest.dialects.base import CODE_TO_HTTP
 
     assert set(CODE_TO_HTTP) == set(grpc.StatusCode)
+
+
+def test_etag_and_if_match(api, admin):
+    store = make_store(admin)
+    put = api.put(f"/v1/descriptors/{store}/entries/k", json={"n": 1})
+    assert put.headers["etag"] == '"1"' and put.json()["entry"]["etag"] == "1"
+    got = api.get(f"/v1/descriptors/{store}/entries/k")
+    assert got.headers["etag"] == '"1"'
+    ok = api.put(f"/v1/descriptors/{store}/entries/k", json={"n": 2}, headers={"if-match": got.headers["etag"]})
+    assert ok.status_code == 200 and ok.headers["etag"] == '"2"'
+    stale = api.put(f"/v1/descriptors/{store}/entries/k", json={"n": 3}, headers={"if-match": '"1"'})
+    assert stale.status_code == 412 and stale.json()["error"]["status"] == "ABORTED"
+    assert api.get(f"/v1/descriptors/{store}/entries/k").json()["entry"]["value"] == {"n": 2}
+    weak = api.put(f"/v1/descriptors/{store}/entries/k", json={"n": 4}, headers={"if-match": 'W/"2"'})
+    assert weak.status_code == 200
+    bad = api.put(f"/v1/descriptors/{store}/entries/k", json={"n": 5}, headers={"if-match": '"abc"'})
+    assert bad.status_code == 400 and "etag" in bad.json()["error"]["message"]
+    # without If-Match the write is unconditional; lists carry no ETag header
+    assert api.put(f"/v1/descriptors/{store}/entries/k", json={"n": 6}).status_code == 200
+    assert "etag" not in api.post(f"/v1/descriptors/{store}/entries:query", json={}).headers

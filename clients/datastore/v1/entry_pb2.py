@@ -27,7 +27,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x64\x61tastore/v1/entry.proto\x12\x0c\x64\x61tastore.v1\x1a\x17\x64\x61tastore/v1/auth.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xa4\x02\n\x05\x45ntry\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\x03\x12%\n\x05value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x10\n\x08revision\x18\x05 \x01(\x03\x12\x0f\n\x07\x64\x65leted\x18\x06 \x01(\x08\x12\x19\n\x11\x63reated_timestamp\x18\x07 \x01(\x03\x12/\n\x0f\x63reated_by_user\x18\x08 \x01(\x0b\x32\x16.datastore.v1.UserInfo\x12\x1e\n\x16last_updated_timestamp\x18\t \x01(\x03\x12\x34\n\x14last_updated_by_user\x18\n \x01(\x0b\x32\x16.datastore.v1.UserInfo\"W\n\x0fGetEntryRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x18\n\x0b\x63ustomer_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_customer_id\"6\n\x10GetEntryResponse\x12\"\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x13.datastore.v1.Entry\"\xb4\x01\n\x0fPutEntryRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x18\n\x0b\x63ustomer_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12%\n\x05value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x1e\n\x11\x65xpected_revision\x18\x05 \x01(\x03H\x01\x88\x01\x01\x42\x0e\n\x0c_customer_idB\x14\n\x12_expected_revision\"6\n\x10PutEntryResponse\x12\"\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x13.datastore.v1.Entry\"@\n\nEntryInput\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.Value\"{\n\x15\x42ulkPutEntriesRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x18\n\x0b\x63ustomer_id\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12)\n\x07\x65ntries\x18\x03 \x03(\x0b\x32\x18.datastore.v1.EntryInputB\x0e\n\x0c_customer_id\">\n\x16\x42ulkPutEntriesResponse\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.datastore.v1.Entry\"]\n\x14\x44\x65leteEntriesRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0c\n\x04keys\x18\x02 \x03(\t\x12\x18\n\x0b\x63ustomer_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_customer_id\"=\n\x15\x44\x65leteEntriesResponse\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.datastore.v1.Entry2\x9f\x04\n\x0c\x45ntryService\x12x\n\x08GetEntry\x12\x1d.datastore.v1.GetEntryRequest\x1a\x1e.datastore.v1.GetEntryResponse\"-\x82\xd3\xe4\x93\x02\'\x12%/v1/descriptors/{store}/entries/{key}\x12\x7f\n\x08PutEntry\x12\x1d.datastore.v1.PutEntryRequest\x1a\x1e.datastore.v1.PutEntryResponse\"4\x82\xd3\xe4\x93\x02.\x1a%/v1/descriptors/{store}/entries/{key}:\x05value\x12\x8f\x01\n\x0e\x42ulkPutEntries\x12#.datastore.v1.BulkPutEntriesRequest\x1a$.datastore.v1.BulkPutEntriesResponse\"2\x82\xd3\xe4\x93\x02,\"\'/v1/descriptors/{store}/entries:bulkPut:\x01*\x12\x81\x01\n\rDeleteEntries\x12\".datastore.v1.DeleteEntriesRequest\x1a#.datastore.v1.DeleteEntriesResponse\"\'\x82\xd3\xe4\x93\x02!*\x1f/v1/descriptors/{store}/entriesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x64\x61tastore/v1/entry.proto\x12\x0c\x64\x61tastore.v1\x1a\x17\x64\x61tastore/v1/auth.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xb2\x02\n\x05\x45ntry\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\x03\x12%\n\x05value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x10\n\x08revision\x18\x05 \x01(\x03\x12\x0f\n\x07\x64\x65leted\x18\x06 \x01(\x08\x12\x19\n\x11\x63reated_timestamp\x18\x07 \x01(\x03\x12/\n\x0f\x63reated_by_user\x18\x08 \x01(\x0b\x32\x16.datastore.v1.UserInfo\x12\x1e\n\x16last_updated_timestamp\x18\t \x01(\x03\x12\x34\n\x14last_updated_by_user\x18\n \x01(\x0b\x32\x16.datastore.v1.UserInfo\x12\x0c\n\x04\x65tag\x18\x0b \x01(\t\"W\n\x0fGetEntryRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x18\n\x0b\x63ustomer_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_customer_id\"6\n\x10GetEntryResponse\x12\"\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x13.datastore.v1.Entry\"\xc2\x01\n\x0fPutEntryRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x18\n\x0b\x63ustomer_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12%\n\x05value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x1e\n\x11\x65xpected_revision\x18\x05 \x01(\x03H\x01\x88\x01\x01\x12\x0c\n\x04\x65tag\x18\x06 \x01(\tB\x0e\n\x0c_customer_idB\x14\n\x12_expected_revision\"6\n\x10PutEntryResponse\x12\"\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x13.datastore.v1.Entry\"@\n\nEntryInput\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.Value\"{\n\x15\x42ulkPutEntriesRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x18\n\x0b\x63ustomer_id\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12)\n\x07\x65ntries\x18\x03 \x03(\x0b\x32\x18.datastore.v1.EntryInputB\x0e\n\x0c_customer_id\">\n\x16\x42ulkPutEntriesResponse\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.datastore.v1.Entry\"]\n\x14\x44\x65leteEntriesRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x0c\n\x04keys\x18\x02 \x03(\t\x12\x18\n\x0b\x63ustomer_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x0e\n\x0c_customer_id\"=\n\x15\x44\x65leteEntriesResponse\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.datastore.v1.Entry2\x9f\x04\n\x0c\x45ntryService\x12x\n\x08GetEntry\x12\x1d.datastore.v1.GetEntryRequest\x1a\x1e.datastore.v1.GetEntryResponse\"-\x82\xd3\xe4\x93\x02\'\x12%/v1/descriptors/{store}/entries/{key}\x12\x7f\n\x08PutEntry\x12\x1d.datastore.v1.PutEntryRequest\x1a\x1e.datastore.v1.PutEntryResponse\"4\x82\xd3\xe4\x93\x02.\x1a%/v1/descriptors/{store}/entries/{key}:\x05value\x12\x8f\x01\n\x0e\x42ulkPutEntries\x12#.datastore.v1.BulkPutEntriesRequest\x1a$.datastore.v1.BulkPutEntriesResponse\"2\x82\xd3\xe4\x93\x02,\"\'/v1/descriptors/{store}/entries:bulkPut:\x01*\x12\x81\x01\n\rDeleteEntries\x12\".datastore.v1.DeleteEntriesRequest\x1a#.datastore.v1.DeleteEntriesResponse\"\'\x82\xd3\xe4\x93\x02!*\x1f/v1/descriptors/{store}/entriesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,25 +43,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ENTRYSERVICE'].methods_by_name['DeleteEntries']._loaded_options = None
   _globals['_ENTRYSERVICE'].methods_by_name['DeleteEntries']._serialized_options = b'\202\323\344\223\002!*\037/v1/descriptors/{store}/entries'
   _globals['_ENTRY']._serialized_start=128
-  _globals['_ENTRY']._serialized_end=420
-  _globals['_GETENTRYREQUEST']._serialized_start=422
-  _globals['_GETENTRYREQUEST']._serialized_end=509
-  _globals['_GETENTRYRESPONSE']._serialized_start=511
-  _globals['_GETENTRYRESPONSE']._serialized_end=565
-  _globals['_PUTENTRYREQUEST']._serialized_start=568
-  _globals['_PUTENTRYREQUEST']._serialized_end=748
-  _globals['_PUTENTRYRESPONSE']._serialized_start=750
-  _globals['_PUTENTRYRESPONSE']._serialized_end=804
-  _globals['_ENTRYINPUT']._serialized_start=806
-  _globals['_ENTRYINPUT']._serialized_end=870
-  _globals['_BULKPUTENTRIESREQUEST']._serialized_start=872
-  _globals['_BULKPUTENTRIESREQUEST']._serialized_end=995
-  _globals['_BULKPUTENTRIESRESPONSE']._serialized_start=997
-  _globals['_BULKPUTENTRIESRESPONSE']._serialized_end=1059
-  _globals['_DELETEENTRIESREQUEST']._serialized_start=1061
-  _globals['_DELETEENTRIESREQUEST']._serialized_end=1154
-  _globals['_DELETEENTRIESRESPONSE']._serialized_start=1156
-  _globals['_DELETEENTRIESRESPONSE']._serialized_end=1217
-  _globals['_ENTRYSERVICE']._serialized_start=1220
-  _globals['_ENTRYSERVICE']._serialized_end=1763
+  _globals['_ENTRY']._serialized_end=434
+  _globals['_GETENTRYREQUEST']._serialized_start=436
+  _globals['_GETENTRYREQUEST']._serialized_end=523
+  _globals['_GETENTRYRESPONSE']._serialized_start=525
+  _globals['_GETENTRYRESPONSE']._serialized_end=579
+  _globals['_PUTENTRYREQUEST']._serialized_start=582
+  _globals['_PUTENTRYREQUEST']._serialized_end=776
+  _globals['_PUTENTRYRESPONSE']._serialized_start=778
+  _globals['_PUTENTRYRESPONSE']._serialized_end=832
+  _globals['_ENTRYINPUT']._serialized_start=834
+  _globals['_ENTRYINPUT']._serialized_end=898
+  _globals['_BULKPUTENTRIESREQUEST']._serialized_start=900
+  _globals['_BULKPUTENTRIESREQUEST']._serialized_end=1023
+  _globals['_BULKPUTENTRIESRESPONSE']._serialized_start=1025
+  _globals['_BULKPUTENTRIESRESPONSE']._serialized_end=1087
+  _globals['_DELETEENTRIESREQUEST']._serialized_start=1089
+  _globals['_DELETEENTRIESREQUEST']._serialized_end=1182
+  _globals['_DELETEENTRIESRESPONSE']._serialized_start=1184
+  _globals['_DELETEENTRIESRESPONSE']._serialized_end=1245
+  _globals['_ENTRYSERVICE']._serialized_start=1248
+  _globals['_ENTRYSERVICE']._serialized_end=1791
 # @@protoc_insertion_point(module_scope)

@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Entry(_message.Message):
-    __slots__ = ("store", "key", "customer_id", "value", "revision", "deleted", "created_timestamp", "created_by_user", "last_updated_timestamp", "last_updated_by_user")
+    __slots__ = ("store", "key", "customer_id", "value", "revision", "deleted", "created_timestamp", "created_by_user", "last_updated_timestamp", "last_updated_by_user", "etag")
     STORE_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,7 @@ class Entry(_message.Message):
     CREATED_BY_USER_FIELD_NUMBER: _ClassVar[int]
     LAST_UPDATED_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     LAST_UPDATED_BY_USER_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     store: str
     key: str
     customer_id: int
@@ -31,7 +32,8 @@ class Entry(_message.Message):
     created_by_user: _auth_pb2.UserInfo
     last_updated_timestamp: int
     last_updated_by_user: _auth_pb2.UserInfo
-    def __init__(self, store: _Optional[str] = ..., key: _Optional[str] = ..., customer_id: _Optional[int] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., revision: _Optional[int] = ..., deleted: _Optional[bool] = ..., created_timestamp: _Optional[int] = ..., created_by_user: _Optional[_Union[_auth_pb2.UserInfo, _Mapping]] = ..., last_updated_timestamp: _Optional[int] = ..., last_updated_by_user: _Optional[_Union[_auth_pb2.UserInfo, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, store: _Optional[str] = ..., key: _Optional[str] = ..., customer_id: _Optional[int] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., revision: _Optional[int] = ..., deleted: _Optional[bool] = ..., created_timestamp: _Optional[int] = ..., created_by_user: _Optional[_Union[_auth_pb2.UserInfo, _Mapping]] = ..., last_updated_timestamp: _Optional[int] = ..., last_updated_by_user: _Optional[_Union[_auth_pb2.UserInfo, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class GetEntryRequest(_message.Message):
     __slots__ = ("store", "key", "customer_id")
@@ -50,18 +52,20 @@ class GetEntryResponse(_message.Message):
     def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ...) -> None: ...
 
 class PutEntryRequest(_message.Message):
-    __slots__ = ("store", "key", "customer_id", "value", "expected_revision")
+    __slots__ = ("store", "key", "customer_id", "value", "expected_revision", "etag")
     STORE_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     store: str
     key: str
     customer_id: int
     value: _struct_pb2.Value
     expected_revision: int
-    def __init__(self, store: _Optional[str] = ..., key: _Optional[str] = ..., customer_id: _Optional[int] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., expected_revision: _Optional[int] = ...) -> None: ...
+    etag: str
+    def __init__(self, store: _Optional[str] = ..., key: _Optional[str] = ..., customer_id: _Optional[int] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., expected_revision: _Optional[int] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class PutEntryResponse(_message.Message):
     __slots__ = ("entry",)

@@ -84,8 +84,8 @@ class EntryServiceServicer:
 
     def PutEntry(self, request, context):
         """Creates or replaces one entry (upsert). MAP stores need a value, LIST stores
-        refuse one. With expected_revision set, the write only happens if the entry's
-        current revision matches (0: must not exist), else ABORTED.
+        refuse one. With expected_revision (or etag) set, the write only happens if the
+        entry's current revision matches (0: must not exist), else ABORTED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
