@@ -148,6 +148,11 @@ def entry_to_proto(e: t.Entry, out: entry_pb2.Entry | None = None) -> entry_pb2.
     return out
 
 
+def optional(message, field: str):
+    """A proto3 optional field's value, or None when unset."""
+    return getattr(message, field) if message.HasField(field) else None
+
+
 def etag_to_revision(etag: str, field: str = "etag") -> int:
     """An etag of ours (the revision, maybe quoted or weak: W/"3") -> the revision."""
     text = etag.strip().removeprefix("W/").strip('"')

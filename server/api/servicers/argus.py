@@ -158,10 +158,6 @@ def _no_sub_criteria(request) -> None:
         raise InvalidArgument.for_field("subCriteria", "sub-criteria are not supported by this service")
 
 
-def _optional(message, field: str):
-    return getattr(message, field) if message.HasField(field) else None
-
-
 # -------------------------------------------------------------------- servicers
 
 
@@ -227,7 +223,7 @@ class ArgusDescriptorServicer(datastores_pb2_grpc.DescriptorServiceServicer):
             for f in ("description", "global_data", "expire_data", "life_time")
             if request.HasField(f)
         }
-        d = self.service.update(current_principal(), request.data_store, changes, new_name=_optional(request, "name"))
+        d = self.service.update(current_principal(), request.data_store, changes, new_name=c.optional(request, "name"))
         return _descriptor_envelope(d)
 
     def DeleteDescriptor(self, request, context):
@@ -297,7 +293,7 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
 
     def PutEntries(self, request, context):
         body = {k: c.value_from_proto(v, k) for k, v in request.body.fields.items()}
-        customer = _optional(request, "customer_id")
+        customer = c.optional(request, "customer_id")
         if isinstance(body.get("entries"), list):  # {"customerID": n?, "entries": [...]}
             if body.get("customerID") is not None:
                 customer = _int(body["customerID"], "customerID")
@@ -313,7 +309,7 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
 
     def DeleteEntries(self, request, context):
         deleted = self.entries.delete(
-            current_principal(), request.data_store, list(request.key), _optional(request, "customer_id")
+            current_principal(), request.data_store, list(request.key), c.optional(request, "customer_id")
         )
         return _entry_list(deleted)
 
@@ -322,20 +318,20 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
             current_principal(),
             request.data_store,
             request.key,
-            _optional(request, "customer_id"),
+            c.optional(request, "customer_id"),
             include_deleted=request.include_deleted,
         )
         return _entry_envelope(e)
 
     def PutKey(self, request, context):
         e = self.entries.put(
-            current_principal(), request.data_store, request.key, MISSING, _optional(request, "customer_id")
+            current_principal(), request.data_store, request.key, MISSING, c.optional(request, "customer_id")
         )
         return _entry_envelope(e)
 
     def PutValue(self, request, context):
         e = self.entries.put(
-            current_principal(), request.data_store, request.key, request.value, _optional(request, "customer_id")
+            current_principal(), request.data_store, request.key, request.value, c.optional(request, "customer_id")
         )
         return _entry_envelope(e)
 

@@ -9,10 +9,6 @@ from server.domain.errors import InvalidArgument
 from server.services.entries import MISSING, EntryService
 
 
-def _optional(message, field: str):
-    return getattr(message, field) if message.HasField(field) else None
-
-
 def _value(message, field: str = "value"):
     return c.value_from_proto(message.value, field) if message.HasField("value") else MISSING
 
@@ -22,11 +18,11 @@ class EntryServicer(entry_pb2_grpc.EntryServiceServicer):
         self.service = service
 
     def GetEntry(self, request, context):
-        entry = self.service.get(current_principal(), request.store, request.key, _optional(request, "customer_id"))
+        entry = self.service.get(current_principal(), request.store, request.key, c.optional(request, "customer_id"))
         return entry_pb2.GetEntryResponse(entry=c.entry_to_proto(entry))
 
     def PutEntry(self, request, context):
-        expected = _optional(request, "expected_revision")
+        expected = c.optional(request, "expected_revision")
         if request.etag:
             if expected is not None:
                 raise InvalidArgument.for_field("etag", "give etag or expected_revision, not both")
@@ -36,21 +32,21 @@ class EntryServicer(entry_pb2_grpc.EntryServiceServicer):
             request.store,
             request.key,
             _value(request),
-            _optional(request, "customer_id"),
+            c.optional(request, "customer_id"),
             expected,
         )
         return entry_pb2.PutEntryResponse(entry=c.entry_to_proto(entry))
 
     def BulkPutEntries(self, request, context):
         items = [(e.key, _value(e, f"entries[{i}].value")) for i, e in enumerate(request.entries)]
-        written = self.service.bulk_put(current_principal(), request.store, items, _optional(request, "customer_id"))
+        written = self.service.bulk_put(current_principal(), request.store, items, c.optional(request, "customer_id"))
         response = entry_pb2.BulkPutEntriesResponse()
         c.entries_to_proto(written, response.entries)
         return response
 
     def DeleteEntries(self, request, context):
         deleted = self.service.delete(
-            current_principal(), request.store, list(request.keys), _optional(request, "customer_id")
+            current_principal(), request.store, list(request.keys), c.optional(request, "customer_id")
         )
         response = entry_pb2.DeleteEntriesResponse()
         c.entries_to_proto(deleted, response.entries)

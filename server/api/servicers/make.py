@@ -67,10 +67,6 @@ def _page_info(paging) -> m.PageInfo:
     return m.PageInfo(sort_by=sort, sort_dir="desc" if desc else "asc", limit=limit, offset=offset)
 
 
-def _optional(message, field: str):
-    return getattr(message, field) if message.HasField(field) else None
-
-
 class MakeDataStoreServicer(data_stores_pb2_grpc.DataStoreServiceServicer):
     def __init__(self, service: MakeService) -> None:
         self.service = service
