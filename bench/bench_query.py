@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from common import cli, serve, tempdir
+from common import start_datastore, tempdir
 from google.protobuf import json_format
 
 from datastore.v1 import entry_pb2, query_pb2
@@ -81,9 +81,7 @@ def main() -> None:
     parser.add_argument("--db", help="database URL (default: a temp SQLite file)")
     ns = parser.parse_args()
     db = ns.db or f"sqlite:///{tempdir()}/query.db"
-    cli("user", "add", "bench", "--password", "bench-pass-1", "--admin", db=db)
-    token = cli("token", "create", "bench", db=db).stdout.strip()
-    served = serve(db)
+    served, token = start_datastore(db)
     try:
         with DatastoreClient(served.grpc, token=token, timeout=300) as client:
             client.create_descriptor("big")

@@ -8,27 +8,11 @@ concurrency 1 and 16. Prints req/s and ratios; the target is REST >= 0.6x gRPC.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 
-from common import ROOT, cli, ensure_h2load, grpc_frame, h2load, serve, tempdir
+from common import grpc_frame, h2load, start_baseline, start_datastore, tempdir
 
 from datastore.v1 import entry_pb2
 from datastore_client import DatastoreClient
-
-
-def h2load_http1(url: str, *, clients: int, requests: int, headers: dict[str, str]) -> float:
-    cmd = [ensure_h2load(), "--h1", url, "-n", str(requests), "-c", str(clients), "-m", "1"]
-    for k, v in headers.items():
-        cmd += ["-H", f"{k}: {v}"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
-    import re
-
-    ok = int(re.search(r"(\d+) succeeded", out).group(1))
-    codes = re.search(r"status codes: (\d+) 2xx", out)
-    assert ok == requests and codes and int(codes.group(1)) == requests, out
-    return float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
 
 
 def main() -> None:
@@ -37,13 +21,8 @@ def main() -> None:
     ns = parser.parse_args()
     work = tempdir()
     db = f"sqlite:///{work}/rest.db"
-    cli("user", "add", "bench", "--password", "bench-pass-1", "--admin", db=db)
-    token = cli("token", "create", "bench", db=db).stdout.strip()
-    served = serve(db)
-    const = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "bench", "asgi_constant.py")], stdout=subprocess.PIPE, text=True
-    )
-    const_addr = const.stdout.readline().split()[-1]
+    served, token = start_datastore(db)
+    const, const_addr = start_baseline("asgi_constant.py")
     try:
         with DatastoreClient(served.grpc, token=token) as client:
             client.create_descriptor("bench")
@@ -53,10 +32,10 @@ def main() -> None:
         print(f"{'conc':>4} {'bare ASGI':>10} {'REST':>8} {'gRPC':>8} {'REST/gRPC':>10} {'REST/ASGI':>10}   (req/s)")
         for conc in (1, 16):
             n = ns.requests if conc > 1 else ns.requests // 4
-            bare = h2load_http1(
+            bare = h2load(
                 f"http://{const_addr}/v1/descriptors/bench/entries/hot", clients=conc, requests=n, headers=auth
             )
-            rest = h2load_http1(
+            rest = h2load(
                 f"http://{served.http}/v1/descriptors/bench/entries/hot", clients=conc, requests=n, headers=auth
             )
             grpc_ = h2load(
@@ -66,9 +45,9 @@ def main() -> None:
                 requests=n,
                 headers=auth,
             )
-            assert grpc_.ok == n
             print(
-                f"{conc:>4} {bare:>10.0f} {rest:>8.0f} {grpc_.rps:>8.0f} {rest / grpc_.rps:>10.2f} {rest / bare:>10.2f}"
+                f"{conc:>4} {bare.rps:>10.0f} {rest.rps:>8.0f} {grpc_.rps:>8.0f} {rest.rps / grpc_.rps:>10.2f}"
+                f" {rest.rps / bare.rps:>10.2f}"
             )
     finally:
         served.stop()

@@ -16,7 +16,10 @@ sys.path.insert(0, ROOT)
 
 from tests.procs import DATASTORE, cli, serve  # noqa: E402  (reuse the test's process helpers)
 
-__all__ = ["DATASTORE", "cli", "serve", "ensure_h2load", "grpc_frame", "h2load", "H2Result", "tempdir"]
+__all__ = [
+    "DATASTORE", "cli", "serve", "ensure_h2load", "grpc_frame", "h2load", "H2Result", "tempdir",
+    "start_datastore", "start_baseline",
+]  # fmt: skip
 
 
 def ensure_h2load() -> str:
@@ -45,34 +48,43 @@ class H2Result:
     mean_ms: float
 
 
-def h2load(url: str, frame: str, *, clients: int, requests: int, headers: dict[str, str] | None = None) -> H2Result:
-    cmd = [
-        ensure_h2load(),
-        url,
-        "-d",
-        frame,
-        "-n",
-        str(requests),
-        "-c",
-        str(clients),
-        "-m",
-        "1",
-        "-H",
-        "content-type: application/grpc",
-        "-H",
-        "te: trailers",
-    ]
+def h2load(
+    url: str, frame: str | None = None, *, clients: int, requests: int, headers: dict[str, str] | None = None
+) -> H2Result:
+    """Runs h2load. With a frame: gRPC over HTTP/2 (POST of a length-prefixed message);
+    without: plain HTTP/1.1 GETs. Fails unless every request got a 2xx."""
+    cmd = [ensure_h2load(), url, "-n", str(requests), "-c", str(clients), "-m", "1"]
+    if frame:
+        cmd += ["-d", frame, "-H", "content-type: application/grpc", "-H", "te: trailers"]
+    else:
+        cmd += ["--h1"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
     done = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded", out)
+    codes = re.search(r"status codes: (\d+) 2xx", out)
     rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
     mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out)
-    if not (done and rps and mean):
+    if not (done and codes and rps and mean):
         raise RuntimeError(f"cannot parse h2load output:\n{out}")
+    if int(done.group(3)) != requests or int(codes.group(1)) != requests:
+        raise RuntimeError(f"not every request succeeded:\n{out}")
     mean_s = mean.group(1)
     mean_ms = float(re.sub(r"[a-z]+", "", mean_s)) * {"us": 0.001, "ms": 1, "s": 1000}[re.sub(r"[\d.]+", "", mean_s)]
     return H2Result(int(done.group(1)), int(done.group(3)), float(rps.group(1)), mean_ms)
+
+
+def start_datastore(db: str):
+    """An admin user, its token, and `datastore serve` on db: (served process, token)."""
+    cli("user", "add", "bench", "--password", "bench-pass-1", "--admin", db=db)
+    token = cli("token", "create", "bench", db=db).stdout.strip()
+    return serve(db), token
+
+
+def start_baseline(script: str) -> tuple[subprocess.Popen, str]:
+    """Starts bench/<script>, which prints its listening address first: (process, address)."""
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", script)], stdout=subprocess.PIPE, text=True)
+    return proc, proc.stdout.readline().split()[-1]
 
 
 def tempdir() -> str:

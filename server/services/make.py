@@ -230,8 +230,12 @@ class MakeService:
     ) -> tuple[t.MakeStore, t.DataStructure | None, t.Page, tuple]:
         store = self.get_store(principal, store_id)
         limit, offset = names.check_limit(limit or PAGE_DEFAULT, offset, maximum=10_000)
-        structure = repos.get_structure(store.datastructure_id) if store.datastructure_id else None
-        return store, structure, repos.list_records(store.descriptor, store.team_id, limit, offset), (limit, offset)
+        return (
+            store,
+            self._structure(store),
+            repos.list_records(store.descriptor, store.team_id, limit, offset),
+            (limit, offset),
+        )
 
     def add_record(self, principal, store_id: int, key: str, data: Any) -> t.Record:
         store = self.get_store(principal, store_id, write=True)
