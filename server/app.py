@@ -18,6 +18,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from datastore.argus.v1 import datastores_pb2, datastores_pb2_grpc
+from datastore.dhis2.v1 import datastore_pb2 as dhis2_pb2
+from datastore.dhis2.v1 import datastore_pb2_grpc as dhis2_pb2_grpc
 from datastore.make.v2 import data_stores_pb2, data_stores_pb2_grpc
 from datastore.tokenauth.v1 import token_auth_pb2, token_auth_pb2_grpc
 from datastore.v1 import (
@@ -36,6 +38,8 @@ from server.api.interceptors import AuthInterceptor, DbConnectionInterceptor, Er
 from server.api.servicers.argus import ArgusDescriptorServicer, ArgusStoreServicer
 from server.api.servicers.auth import AuthServicer
 from server.api.servicers.descriptor import DescriptorServicer
+from server.api.servicers.dhis2 import DataStoreServicer, UserDataStoreServicer
+from server.api.servicers.dhis2 import SharingServicer as Dhis2SharingServicer
 from server.api.servicers.entry import EntryServicer
 from server.api.servicers.make import MakeDataStoreServicer, MakeDataStructureServicer
 from server.api.servicers.query import QueryServicer
@@ -44,7 +48,9 @@ from server.api.servicers.tokenauth import TokenAuthServicer
 from server.config import Settings, split_addr
 from server.rest.app import RestApp
 from server.services.auth import AuthService
+from server.services.crypto import Cipher
 from server.services.descriptors import DescriptorService
+from server.services.dhis2 import Dhis2Service
 from server.services.entries import EntryService
 from server.services.make import MakeService
 from server.services.queries import QueryService
@@ -60,6 +66,9 @@ _SERVICES = (
     (datastores_pb2, "DescriptorService"),
     (datastores_pb2, "StoreService"),
     (token_auth_pb2, "TokenAuthService"),
+    (dhis2_pb2, "DataStoreService"),
+    (dhis2_pb2, "UserDataStoreService"),
+    (dhis2_pb2, "SharingService"),
     (auth_pb2, "AuthService"),
     (descriptor_pb2, "DescriptorService"),
     (entry_pb2, "EntryService"),
@@ -142,6 +151,7 @@ class DatastoreServer:
         # One services layer, several API surfaces: the canonical datastore.v1 services
         # and the dialect façades all delegate to the same service objects.
         descriptors, entries, queries, make = DescriptorService(), EntryService(), QueryService(), MakeService()
+        dhis2 = Dhis2Service(Cipher.from_setting(self.settings.encryption_key))
         registrations = [
             (auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(self.auth)),
             (descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server, DescriptorServicer(descriptors)),
@@ -153,6 +163,9 @@ class DatastoreServer:
             (datastores_pb2_grpc.add_StoreServiceServicer_to_server, ArgusStoreServicer(entries, queries)),
             (data_stores_pb2_grpc.add_DataStoreServiceServicer_to_server, MakeDataStoreServicer(make)),
             (data_stores_pb2_grpc.add_DataStructureServiceServicer_to_server, MakeDataStructureServicer(make)),
+            (dhis2_pb2_grpc.add_DataStoreServiceServicer_to_server, DataStoreServicer(dhis2)),
+            (dhis2_pb2_grpc.add_UserDataStoreServiceServicer_to_server, UserDataStoreServicer(dhis2)),
+            (dhis2_pb2_grpc.add_SharingServiceServicer_to_server, Dhis2SharingServicer(dhis2)),
         ]
         for add, servicer in registrations:
             add(servicer, server)

@@ -19,6 +19,7 @@ class Settings:
     workers: int = 16  # gRPC worker threads = concurrent calls in progress
     sweep_interval_s: float = 60.0
     grace_s: float = 10.0  # time in-flight calls get on shutdown
+    encryption_key: str | None = None  # DHIS2 ?encrypt=true: 32 bytes, base64 or hex
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -27,6 +28,7 @@ class Settings:
             "token_days": int(os.environ.get("DATASTORE_TOKEN_DAYS", "14")),
             "workers": int(os.environ.get("DATASTORE_WORKERS", "16")),
             "sweep_interval_s": float(os.environ.get("DATASTORE_SWEEP_INTERVAL", "60")),
+            "encryption_key": os.environ.get("DATASTORE_ENCRYPTION_KEY") or None,
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)

@@ -28,6 +28,7 @@ from server.services.sharing import SharingService
 from server.storage.db import connection
 
 PASSWORD = "correct-horse-1"
+ENCRYPTION_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"  # tests only
 
 # name -> (home customer, admin, global_data)
 USERS = {
@@ -105,7 +106,13 @@ def harness_db_url(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def harness(harness_db_url) -> Harness:
-    settings = Settings(db_url=harness_db_url, grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0", sweep_interval_s=3600)
+    settings = Settings(
+        db_url=harness_db_url,
+        grpc_addr="127.0.0.1:0",
+        http_addr="127.0.0.1:0",
+        sweep_interval_s=3600,
+        encryption_key=ENCRYPTION_KEY,
+    )
     server = DatastoreServer(settings)
     target, http_addr = server.start()
     tokens = {}

@@ -47,6 +47,7 @@ class Principal:
     writable: frozenset[int]
     groups: tuple[str, ...] = ()
     token_id: int | None = None  # None when authenticated by password
+    group_ids: tuple[int, ...] = ()
 
     @property
     def ref(self) -> UserRef:
@@ -190,3 +191,69 @@ class MakeStore:
 class Record:
     key: str
     data: Any
+
+
+# ------------------------------------------------------------------------ DHIS2
+
+PUBLIC_DEFAULT = "rw------"  # DHIS2: new dataStore keys are public read/write
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who runs a DHIS2 read or write, for sharing checks done in SQL: the user, its
+    groups; admins (DHIS2 superusers) bypass sharing."""
+
+    user_id: int
+    group_ids: tuple[int, ...] = ()
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class SharingGrant:
+    kind: str  # "user" | "group"
+    id: int
+    name: str
+    access: str  # "rw------" style
+
+
+@dataclass(frozen=True)
+class NamespaceEntry:
+    """A DHIS2 dataStore (owner_user_id 0) or userDataStore entry."""
+
+    id: int
+    uid: str
+    namespace: str
+    owner_user_id: int
+    key: str
+    value: Any  # None when encrypted (the plaintext is in `secret`)
+    encrypted: bool
+    secret: str | None
+    revision: int
+    created_at: int
+    created_by: UserRef | None
+    updated_at: int
+    updated_by: UserRef | None
+    public_access: str = PUBLIC_DEFAULT
+    external_access: bool = False
+    rolls: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Protection:
+    """DHIS2 namespace protection. Modes: NONE, RESTRICTED (403 without an authority),
+    HIDDEN (as if absent without an authority). Authorities are group names."""
+
+    namespace: str
+    read_mode: str = "NONE"
+    write_mode: str = "RESTRICTED"
+    authorities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NamespaceQuery:
+    """One DHIS2 query: filter (AST), order, page; fields are applied by the caller."""
+
+    where: Any = None
+    order: tuple[Any, ...] = ()
+    limit: int = 0  # 0: no limit
+    offset: int = 0

@@ -6,7 +6,7 @@
                                     !startswith like$ ilike$ endswith !like$ !ilike$
                                     !endswith
                                     set: in !in with [a,b,...]
-    rootJunction=AND|OR             (OR is the default, as seed 004 states)
+    rootJunction=AND|OR             AND is the default (see parse_filters)
     order=<path>[:asc|desc|nasc|ndesc]
 
 Paths: `_` the key, `.` the root value, members with dots, array indexes as `.0` or
@@ -25,7 +25,7 @@ from server.domain.errors import InvalidArgument
 from server.query.ast import And, Condition, Node, Not, Op, Or, Order, Path
 
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
-_INDEX = re.compile(r"\[(\d+)\]")
+_INDEX = re.compile(r"\.?\[(\d+)\]")  # a[0] and a.[0] are a.0
 
 UNARY = {
     "null": (Op.NULL, False),
@@ -72,9 +72,12 @@ ORDER_DIRECTIONS = {
 
 
 def parse_path(text: str, field: str) -> Path:
-    """DHIS2 path -> Path; `addresses[0].street` is `addresses.0.street`."""
+    """DHIS2 path -> Path; `addresses[0].street` is `addresses.0.street`. `_` is the
+    entry key, `.` the root value; every other name (even `key`) is a value member."""
     if text not in ("_", "."):
-        text = _INDEX.sub(r".\1", text).replace("..", ".").lstrip(".")
+        text = _INDEX.sub(r".\1", text).lstrip(".")
+    if text == "key":
+        return Path(("key",))
     return Path.parse(text, field)
 
 
@@ -136,23 +139,37 @@ def _condition(path: Path, op: Op, value, field: str) -> Condition:
         raise InvalidArgument.for_field(field, exc.field_violations[0].description) from None
 
 
+_FILTER_SPLIT = re.compile(r",(?![^\[\]]*\])")
+
+
+def split_filters(values: list[str]) -> list[str]:
+    """Each filter parameter may hold several filters separated by commas (a comma
+    inside `[a,b]` belongs to the value), as DHIS2 accepts."""
+    return [part for v in values for part in _FILTER_SPLIT.split(v) if part]
+
+
 def parse_filters(filters: list[str], root_junction: str = "") -> Node | None:
-    if not filters:
-        return None
-    junction = (root_junction or "OR").upper()
+    """Combines filters with AND unless rootJunction=OR. Seed 004's prose calls OR the
+    default, but its own examples combine without rootJunction for AND ("has name
+    containing Pet and has an age greater than 20") and pass rootJunction=or for OR, and
+    DHIS2 itself defaults to AND: examples and DHIS2 win over the sentence."""
+    junction = (root_junction or "AND").upper()
     if junction not in ("AND", "OR"):
         raise InvalidArgument.for_field("rootJunction", f"'{root_junction}' is not AND or OR")
+    filters = split_filters(filters)
+    if not filters:
+        return None
     nodes = tuple(parse_filter(f, "filter") for f in filters)
     if len(nodes) == 1:
         return nodes[0]
     return And(nodes) if junction == "AND" else Or(nodes)
 
 
-def parse_order(text: str) -> Order:
+def parse_order(text: str, field: str = "order") -> Order:
     path_text, _, direction = text.partition(":")
     if not path_text:
-        raise InvalidArgument.for_field("order", f"'{text}' is not <path>[:asc|desc|nasc|ndesc]")
-    if direction and direction not in ORDER_DIRECTIONS:
-        raise InvalidArgument.for_field("order", f"'{direction}' is not asc, desc, nasc or ndesc")
-    descending, mode = ORDER_DIRECTIONS[direction or "asc"]
-    return Order(parse_path(path_text, "order"), descending, mode)
+        raise InvalidArgument.for_field(field, f"'{text}' is not <path>[:asc|desc|nasc|ndesc]")
+    if direction and direction.lower() not in ORDER_DIRECTIONS:
+        raise InvalidArgument.for_field(field, f"'{direction}' is not asc, desc, nasc or ndesc")
+    descending, mode = ORDER_DIRECTIONS[direction.lower() or "asc"]
+    return Order(parse_path(path_text, field), descending, mode)

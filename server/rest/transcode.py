@@ -188,8 +188,10 @@ def to_json(message: Message, response_body: str = "") -> Any:
 
     A small descriptor-driven printer instead of json_format.MessageToDict: that one
     prints int64 as strings (needing a second pass) and cost ~120 us per Entry here."""
-    if response_body:
-        message = getattr(message, response_body)
+    if response_body:  # any field, as grpc-gateway: a message, a list or a scalar
+        for name, _json_name, kind, repeated, _presence, f in _plan(message.DESCRIPTOR):
+            if name == response_body:
+                return _field_value(kind, repeated, f, getattr(message, name))
     return _print(message)
 
 
@@ -226,22 +228,23 @@ def _print(message: Message) -> Any:
     for name, json_name, kind, repeated, presence, f in _plan(message.DESCRIPTOR):
         if presence and not message.HasField(name):
             continue
-        value = getattr(message, name)
-        if kind == _SCALAR:
-            out[json_name] = list(value) if repeated else value
-        elif kind == _MESSAGE:
-            out[json_name] = [_print(v) for v in value] if repeated else _print(value)
-        elif kind == _ENUM:
-            out[json_name] = [_enum_name(f, v) for v in value] if repeated else _enum_name(f, value)
-        elif kind == _MAP:
-            vf = f.message_type.fields_by_name["value"]
-            if vf.type == FieldDescriptor.TYPE_MESSAGE:
-                out[json_name] = {str(k): _print(v) for k, v in value.items()}
-            else:
-                out[json_name] = {str(k): v for k, v in value.items()}
-        else:  # bytes: base64, as proto3 JSON
-            out[json_name] = [_b64(v) for v in value] if repeated else _b64(value)
+        out[json_name] = _field_value(kind, repeated, f, getattr(message, name))
     return out
+
+
+def _field_value(kind: int, repeated: bool, f: FieldDescriptor, value: Any) -> Any:
+    if kind == _SCALAR:
+        return list(value) if repeated else value
+    if kind == _MESSAGE:
+        return [_print(v) for v in value] if repeated else _print(value)
+    if kind == _ENUM:
+        return [_enum_name(f, v) for v in value] if repeated else _enum_name(f, value)
+    if kind == _MAP:
+        vf = f.message_type.fields_by_name["value"]
+        if vf.type == FieldDescriptor.TYPE_MESSAGE:
+            return {str(k): _print(v) for k, v in value.items()}
+        return {str(k): v for k, v in value.items()}
+    return [_b64(v) for v in value] if repeated else _b64(value)  # bytes: base64, as proto3 JSON
 
 
 def _enum_name(f: FieldDescriptor, number: int) -> Any:

@@ -70,8 +70,14 @@ class Token(BaseModel):
     expires_at = BigIntegerField(index=True)
 
 
+# Descriptor kinds: which API owns a store. Argus descriptors are the only ones the
+# descriptor APIs list; the others back Make data stores and DHIS2 namespaces.
+KIND_ARGUS, KIND_MAKE, KIND_DHIS2 = "argus", "make", "dhis2"
+
+
 class Descriptor(BaseModel):
     name = CharField(max_length=128, unique=True)
+    kind = CharField(max_length=8, default=KIND_ARGUS)
     description = TextField(default="")
     data_type = CharField(max_length=8)
     behaviour_type = CharField(max_length=16)
@@ -89,7 +95,10 @@ class Descriptor(BaseModel):
 class Entry(BaseModel):
     """One entry of one store, scoped to a customer (0 for global stores).
 
-    owner_user_id is the user scope reserved for userDataStore (0 = no user scope).
+    owner_user_id is the user scope of userDataStore entries (0 = no user scope).
+    DHIS2 entries also have a uid (their metaData id), may be encrypted (value NULL,
+    ciphertext in `secret`) and carry DHIS2 sharing: public_access ("rw------") plus
+    EntryAccess rows; their owner is created_by. `rolls` remembers roll sizes by path.
     """
 
     descriptor = ForeignKeyField(Descriptor, backref="entries", on_delete="CASCADE")
@@ -103,12 +112,40 @@ class Entry(BaseModel):
     created_by = BigIntegerField(null=True)
     updated_at = BigIntegerField()
     updated_by = BigIntegerField(null=True)
+    uid = CharField(max_length=11, null=True, unique=True)
+    encrypted = BooleanField(default=False)
+    secret = TextField(null=True)
+    public_access = CharField(max_length=8, default="rw------")
+    external_access = BooleanField(default=False)
+    rolls = JSONField(null=True)
 
     class Meta:
         indexes = (
             (("descriptor", "customer", "owner_user_id", "key"), True),
             (("descriptor", "updated_at"), False),
         )
+
+
+class EntryAccess(BaseModel):
+    """DHIS2 sharing of one entry with a user ("u:<id>") or a group ("g:<id>")."""
+
+    entry = ForeignKeyField(Entry, backref="accesses", on_delete="CASCADE")
+    grantee = CharField(max_length=40)
+    access = CharField(max_length=8)  # "rw------" style
+
+    class Meta:
+        indexes = ((("entry", "grantee"), True), (("grantee",), False))
+
+
+class NamespaceProtection(BaseModel):
+    """DHIS2 namespace protection: for reads and for writes, NONE / RESTRICTED (403
+    without an authority) / HIDDEN (looks absent without an authority). Authorities
+    are group names."""
+
+    namespace = CharField(max_length=128, unique=True)
+    read_mode = CharField(max_length=10, default="NONE")
+    write_mode = CharField(max_length=10, default="RESTRICTED")
+    authorities = JSONField(default=list)
 
 
 class DataStructure(BaseModel):
@@ -148,6 +185,8 @@ MODELS: list[type[BaseModel]] = [
     Token,
     Descriptor,
     Entry,
+    EntryAccess,
+    NamespaceProtection,
     DataStructure,
     MakeStore,
     SchemaVersion,

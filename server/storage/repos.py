@@ -21,6 +21,8 @@ from server.domain.errors import AlreadyExists, NotFound
 from server.query.sql import Compiler
 from server.storage.db import database, now_ms
 from server.storage.models import (
+    KIND_ARGUS,
+    KIND_MAKE,
     Customer,
     DataStructure,
     Descriptor,
@@ -124,7 +126,8 @@ def load_principal(user_id: int, token_id: int | None = None) -> t.Principal:
     user = User.get_or_none(User.id == user_id)
     if user is None:
         raise NotFound(f"user {user_id} does not exist", reason="USER_NOT_FOUND")
-    groups = [g.name for g in Group.select(Group.name).join(GroupMember).where(GroupMember.user == user_id)]
+    group_rows = Group.select(Group.id, Group.name).join(GroupMember).where(GroupMember.user == user_id)
+    groups = {g.id: g.name for g in group_rows}
     group_ids = GroupMember.select(GroupMember.group).where(GroupMember.user == user_id)
     grants = Grant.select(Grant.customer, Grant.access).where((Grant.user == user_id) | (Grant.group.in_(group_ids)))
     readable = {user.customer_id}
@@ -141,8 +144,9 @@ def load_principal(user_id: int, token_id: int | None = None) -> t.Principal:
         global_data=user.global_data,
         readable=frozenset(readable),
         writable=frozenset(writable),
-        groups=tuple(sorted(groups)),
+        groups=tuple(sorted(groups.values())),
         token_id=token_id,
+        group_ids=tuple(sorted(groups)),
     )
 
 
@@ -270,7 +274,7 @@ DESCRIPTOR_KEYWORD_FIELDS = {"name": Descriptor.name, "description": Descriptor.
 
 
 def search_descriptors(search: t.DescriptorSearch) -> t.Page:
-    query = Descriptor.select()
+    query = Descriptor.select().where(Descriptor.kind == KIND_ARGUS)
     if not search.include_deleted:
         query = query.where(~Descriptor.deleted)
     if search.keywords:
@@ -287,12 +291,13 @@ def search_descriptors(search: t.DescriptorSearch) -> t.Page:
     return t.Page([_descriptor(r) for r in rows], total)
 
 
-def create_descriptor(d: t.DescriptorSpec, user_id: int) -> t.Descriptor:
+def create_descriptor(d: t.DescriptorSpec, user_id: int, kind: str = KIND_ARGUS) -> t.Descriptor:
     now = now_ms()
     try:
         with database.atomic():
             row = Descriptor.create(
                 name=d.name,
+                kind=kind,
                 description=d.description,
                 data_type=d.data_type.value,  # type: ignore[union-attr] - validated
                 behaviour_type=d.behaviour_type.value,  # type: ignore[union-attr]
@@ -713,7 +718,7 @@ def create_make_store(team_id: int, name: str, structure_id: int | None, max_siz
         data_type=t.DataType.MAP,
         behaviour_type=t.BehaviourType.CENTRAL,
     )
-    d = create_descriptor(spec, user_id)
+    d = create_descriptor(spec, user_id, KIND_MAKE)
     row = MakeStore.create(
         descriptor=d.id,
         team=team_id,

@@ -1,6 +1,7 @@
 """Every documented HTTP path of ../shared/docs/http-surfaces.md is served by an http rule
-of the right dialect: sections 1 (Argus), 2 (Make) and 3 (token auth). Section 4 (DHIS2)
-is separate work and not checked here yet."""
+of the right dialect: sections 1 (Argus), 2 (Make) and 3 (token auth); for section 4
+(DHIS2, "everything in seed 004"), every `METHOD /api/...` call that seed 004 shows,
+with and without the version prefix."""
 
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from server.app import service_descriptors
 from server.rest.rules import Router, routes_for
 
 DOC = Path(__file__).resolve().parents[3] / "shared" / "docs" / "http-surfaces.md"
+SEED_004 = next((Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("004_*.txt"), None)
 ROUTER = Router(routes_for(service_descriptors()))
 
 
@@ -25,7 +27,19 @@ def documented(section: str) -> list[tuple[str, str]]:
 
 def concrete(path: str) -> str:
     path = path.split("?")[0]
-    return re.sub(r"\{[^}]+\}", "sample", path)
+    return re.sub(r"\{[^}]+\}|<[^>]+>", "sample", path)
+
+
+def seed_004_calls() -> list[tuple[str, str]]:
+    """Every call seed 004 shows, once with /api/33/ and once with /api/ alone."""
+    text = SEED_004.read_text() if SEED_004 else ""
+    calls = set()
+    for method, path in re.findall(r"(GET|POST|PUT|DELETE) (/api/[^\s]+)", text):
+        path = path.replace("{store}", "dataStore").split("?")[0]
+        calls.add((method, path))
+        calls.add((method, path.replace("/api/33/", "/api/")))
+        calls.add((method, path.replace("/api/", "/api/33/", 1) if "/api/33/" not in path else path))
+    return sorted(calls)
 
 
 # Section 2's "…" rows name the records and data-structures APIs in prose; these are
@@ -43,12 +57,14 @@ CASES = (
     [(m, p, "argus") for m, p in documented("1.")]
     + [(m, p, "make") for m, p in documented("2.") + MAKE_PROSE]
     + [(m, p, "tokenauth") for m, p in documented("3.")]
+    + [(m, p, "dhis2") for m, p in seed_004_calls()]
 )
 
 
 def test_the_document_is_there_and_parsed():
     assert DOC.exists(), f"{DOC} is missing"
     assert len(documented("1.")) == 13 and len(documented("2.")) == 5 and len(documented("3.")) == 5
+    assert SEED_004 is not None and len(seed_004_calls()) >= 20
 
 
 @pytest.mark.parametrize("method, path, dialect", CASES, ids=[f"{m} {p}" for m, p, _ in CASES])

@@ -190,3 +190,19 @@ def test_no_cross_type_matches(admin):
     assert [x.key for x in run(admin, store, ("v", q.OPERATOR_EQ, True)).entries] == ["t"]
     assert [x.key for x in run(admin, store, ("v", q.OPERATOR_GE, 1)).entries] == ["one"]
     assert [x.key for x in run(admin, store, ("v", q.OPERATOR_LIKE, "%1%")).entries] == ["s"]
+
+
+def test_dhis2_filter_language_on_a_canonical_store(admin, docs_store):
+    """The same query language as DHIS2 namespaces, on any store kind."""
+    r = run(admin, docs_store, customer_ids=[1], filters=["n:ge:1", "n:lt:10"], order=["n:ndesc"])
+    assert [k for _, k in keys(r)] == ["c", "b", "a"]  # "3" (a string) is not a number
+    r = run(admin, docs_store, ("s", q.OPERATOR_EQ, "Cherry"), customer_ids=[1], filters=["n:eq:1"],
+            junction=q.JUNCTION_OR)  # fmt: skip
+    assert [k for _, k in keys(r)] == ["a", "c"]
+    r = run(admin, docs_store, customer_ids=[1], filters=["_:in:[a,e]"])
+    assert [k for _, k in keys(r)] == ["a", "e"]
+    for bad in (["n:zz:1"], ["n"], ["a..b:eq:1"]):
+        err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, run, admin, docs_store, filters=bad)
+        assert violations(err) == ["filters[0]"]
+    err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, run, admin, docs_store, order=["n:up"])
+    assert violations(err) == ["order[0]"]

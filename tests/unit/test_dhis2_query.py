@@ -39,8 +39,11 @@ def test_negations_and_sets():
 
 
 def test_root_junction():
-    assert isinstance(parse_filters(["a:eq:1", "b:eq:2"]), Or)  # seed 004: OR is the default
+    assert isinstance(parse_filters(["a:eq:1", "b:eq:2"]), And)  # seed 004's examples: AND by default
+    assert isinstance(parse_filters(["a:eq:1", "b:eq:2"], "or"), Or)
     assert isinstance(parse_filters(["a:eq:1", "b:eq:2"], "and"), And)
+    both = parse_filters(["a:in:[1,2],b:eq:2"])  # commas split filters, not [..] values
+    assert isinstance(both, And) and len(both.children) == 2
     with pytest.raises(InvalidArgument):
         parse_filters(["a:eq:1"], "xor")
 

@@ -59,15 +59,33 @@ def test_failed_step_rolls_back(db, monkeypatch):
 
 def test_version_1_database_upgrades_to_latest(db):
     """A database as the first release created it gains the Make tables (step 2)."""
-    from server.storage.models import MODELS, DataStructure, MakeStore, SchemaVersion
+    from server.storage.models import MODELS, DataStructure, EntryAccess, MakeStore, NamespaceProtection, SchemaVersion
 
-    v1_models = [m for m in MODELS if m not in (DataStructure, MakeStore)]
+    later = (DataStructure, MakeStore, EntryAccess, NamespaceProtection)
+    v1_models = [m for m in MODELS if m not in later]
     db.create_tables(v1_models)
+    db.execute_sql("DROP INDEX entry_uid")
+    for column in ("uid", "encrypted", "secret", "public_access", "external_access", "rolls"):
+        db.execute_sql(f"ALTER TABLE entry DROP COLUMN {column}")  # as version 1 had it
+    db.execute_sql("ALTER TABLE descriptor DROP COLUMN kind")
     SchemaVersion.create(version=1)
     db.execute_sql("INSERT INTO customer (id, name, created_at) VALUES (5, 'five', 0)")
     assert not db.table_exists("make_store")
-    assert migrate_to_latest(db) == migrations.LATEST == 2
+    db.execute_sql(
+        "INSERT INTO descriptor (name, description, data_type, behaviour_type, life_time, global_data, expire_data,"
+        " use_lower_case_keys, deleted, created_at, updated_at) VALUES ('s', '', 'MAP', 'CENTRAL', 0, 0, 0, 0, 0, 0, 0)"
+    )
+    db.execute_sql(
+        "INSERT INTO entry (descriptor_id, customer_id, owner_user_id, key, value, revision, deleted, created_at,"
+        " updated_at) VALUES (1, 5, 0, 'k', '{\"a\": 1}', 1, 0, 0, 0)"
+    )
+    assert migrate_to_latest(db) == migrations.LATEST == 3
     assert db.table_exists("data_structure") and db.table_exists("make_store")
+    assert db.table_exists("entry_access") and db.table_exists("namespace_protection")
+    row = db.execute_sql("SELECT kind FROM descriptor WHERE name = 's'").fetchone()
+    assert row == ("argus",)
+    row = db.execute_sql("SELECT value, encrypted, public_access, uid FROM entry WHERE key = 'k'").fetchone()
+    assert row == ('{"a": 1}', 0, "rw------", None)
     structure = DataStructure.create(team=5, name="s", spec=[{"name": "a", "type": "text"}], created_at=0, updated_at=0)
     assert DataStructure.get_by_id(structure.id).spec == [{"name": "a", "type": "text"}]
     assert db.execute_sql("SELECT name FROM customer WHERE id = 5").fetchone() == ("five",)

@@ -27,7 +27,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x64\x61tastore/v1/query.proto\x12\x0c\x64\x61tastore.v1\x1a\x18\x64\x61tastore/v1/entry.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"d\n\tCondition\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\"\n\x02op\x18\x02 \x01(\x0e\x32\x16.datastore.v1.Operator\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\")\n\x05Order\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x12\n\ndescending\x18\x02 \x01(\x08\"\xfe\x01\n\x13QueryEntriesRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ids\x18\x02 \x03(\x03\x12\x0c\n\x04keys\x18\x03 \x03(\t\x12+\n\nconditions\x18\x04 \x03(\x0b\x32\x17.datastore.v1.Condition\x12(\n\x08junction\x18\x05 \x01(\x0e\x32\x16.datastore.v1.Junction\x12%\n\x08order_by\x18\x06 \x03(\x0b\x32\x13.datastore.v1.Order\x12\r\n\x05limit\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x05\x12\x17\n\x0finclude_deleted\x18\t \x01(\x08\"P\n\x14QueryEntriesResponse\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.datastore.v1.Entry\x12\x12\n\ntotal_size\x18\x02 \x01(\x03\"H\n\x14StreamEntriesRequest\x12\x30\n\x05query\x18\x01 \x01(\x0b\x32!.datastore.v1.QueryEntriesRequest\";\n\x15StreamEntriesResponse\x12\"\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x13.datastore.v1.Entry*\xd8\x01\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x0f\n\x0bOPERATOR_EQ\x10\x01\x12\x0f\n\x0bOPERATOR_NE\x10\x02\x12\x0f\n\x0bOPERATOR_LT\x10\x03\x12\x0f\n\x0bOPERATOR_LE\x10\x04\x12\x0f\n\x0bOPERATOR_GT\x10\x05\x12\x0f\n\x0bOPERATOR_GE\x10\x06\x12\x0f\n\x0bOPERATOR_IN\x10\x07\x12\x11\n\rOPERATOR_LIKE\x10\x08\x12\x11\n\rOPERATOR_NULL\x10\t\x12\x15\n\x11OPERATOR_NOT_NULL\x10\n*G\n\x08Junction\x12\x18\n\x14JUNCTION_UNSPECIFIED\x10\x00\x12\x10\n\x0cJUNCTION_AND\x10\x01\x12\x0f\n\x0bJUNCTION_OR\x10\x02\x32\xb2\x02\n\x0cQueryService\x12\x87\x01\n\x0cQueryEntries\x12!.datastore.v1.QueryEntriesRequest\x1a\".datastore.v1.QueryEntriesResponse\"0\x82\xd3\xe4\x93\x02*\"%/v1/descriptors/{store}/entries:query:\x01*\x12\x97\x01\n\rStreamEntries\x12\".datastore.v1.StreamEntriesRequest\x1a#.datastore.v1.StreamEntriesResponse\";\x82\xd3\xe4\x93\x02\x35\",/v1/descriptors/{query.store}/entries:stream:\x05query0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x64\x61tastore/v1/query.proto\x12\x0c\x64\x61tastore.v1\x1a\x18\x64\x61tastore/v1/entry.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"d\n\tCondition\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\"\n\x02op\x18\x02 \x01(\x0e\x32\x16.datastore.v1.Operator\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\")\n\x05Order\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x12\n\ndescending\x18\x02 \x01(\x08\"\x9e\x02\n\x13QueryEntriesRequest\x12\r\n\x05store\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ids\x18\x02 \x03(\x03\x12\x0c\n\x04keys\x18\x03 \x03(\t\x12+\n\nconditions\x18\x04 \x03(\x0b\x32\x17.datastore.v1.Condition\x12(\n\x08junction\x18\x05 \x01(\x0e\x32\x16.datastore.v1.Junction\x12%\n\x08order_by\x18\x06 \x03(\x0b\x32\x13.datastore.v1.Order\x12\r\n\x05limit\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x05\x12\x17\n\x0finclude_deleted\x18\t \x01(\x08\x12\x0f\n\x07\x66ilters\x18\n \x03(\t\x12\r\n\x05order\x18\x0b \x03(\t\"P\n\x14QueryEntriesResponse\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.datastore.v1.Entry\x12\x12\n\ntotal_size\x18\x02 \x01(\x03\"H\n\x14StreamEntriesRequest\x12\x30\n\x05query\x18\x01 \x01(\x0b\x32!.datastore.v1.QueryEntriesRequest\";\n\x15StreamEntriesResponse\x12\"\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x13.datastore.v1.Entry*\xd8\x01\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x0f\n\x0bOPERATOR_EQ\x10\x01\x12\x0f\n\x0bOPERATOR_NE\x10\x02\x12\x0f\n\x0bOPERATOR_LT\x10\x03\x12\x0f\n\x0bOPERATOR_LE\x10\x04\x12\x0f\n\x0bOPERATOR_GT\x10\x05\x12\x0f\n\x0bOPERATOR_GE\x10\x06\x12\x0f\n\x0bOPERATOR_IN\x10\x07\x12\x11\n\rOPERATOR_LIKE\x10\x08\x12\x11\n\rOPERATOR_NULL\x10\t\x12\x15\n\x11OPERATOR_NOT_NULL\x10\n*G\n\x08Junction\x12\x18\n\x14JUNCTION_UNSPECIFIED\x10\x00\x12\x10\n\x0cJUNCTION_AND\x10\x01\x12\x0f\n\x0bJUNCTION_OR\x10\x02\x32\xb2\x02\n\x0cQueryService\x12\x87\x01\n\x0cQueryEntries\x12!.datastore.v1.QueryEntriesRequest\x1a\".datastore.v1.QueryEntriesResponse\"0\x82\xd3\xe4\x93\x02*\"%/v1/descriptors/{store}/entries:query:\x01*\x12\x97\x01\n\rStreamEntries\x12\".datastore.v1.StreamEntriesRequest\x1a#.datastore.v1.StreamEntriesResponse\";\x82\xd3\xe4\x93\x02\x35\",/v1/descriptors/{query.store}/entries:stream:\x05query0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,22 +38,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUERYSERVICE'].methods_by_name['QueryEntries']._serialized_options = b'\202\323\344\223\002*\"%/v1/descriptors/{store}/entries:query:\001*'
   _globals['_QUERYSERVICE'].methods_by_name['StreamEntries']._loaded_options = None
   _globals['_QUERYSERVICE'].methods_by_name['StreamEntries']._serialized_options = b'\202\323\344\223\0025\",/v1/descriptors/{query.store}/entries:stream:\005query'
-  _globals['_OPERATOR']._serialized_start=748
-  _globals['_OPERATOR']._serialized_end=964
-  _globals['_JUNCTION']._serialized_start=966
-  _globals['_JUNCTION']._serialized_end=1037
+  _globals['_OPERATOR']._serialized_start=780
+  _globals['_OPERATOR']._serialized_end=996
+  _globals['_JUNCTION']._serialized_start=998
+  _globals['_JUNCTION']._serialized_end=1069
   _globals['_CONDITION']._serialized_start=128
   _globals['_CONDITION']._serialized_end=228
   _globals['_ORDER']._serialized_start=230
   _globals['_ORDER']._serialized_end=271
   _globals['_QUERYENTRIESREQUEST']._serialized_start=274
-  _globals['_QUERYENTRIESREQUEST']._serialized_end=528
-  _globals['_QUERYENTRIESRESPONSE']._serialized_start=530
-  _globals['_QUERYENTRIESRESPONSE']._serialized_end=610
-  _globals['_STREAMENTRIESREQUEST']._serialized_start=612
-  _globals['_STREAMENTRIESREQUEST']._serialized_end=684
-  _globals['_STREAMENTRIESRESPONSE']._serialized_start=686
-  _globals['_STREAMENTRIESRESPONSE']._serialized_end=745
-  _globals['_QUERYSERVICE']._serialized_start=1040
-  _globals['_QUERYSERVICE']._serialized_end=1346
+  _globals['_QUERYENTRIESREQUEST']._serialized_end=560
+  _globals['_QUERYENTRIESRESPONSE']._serialized_start=562
+  _globals['_QUERYENTRIESRESPONSE']._serialized_end=642
+  _globals['_STREAMENTRIESREQUEST']._serialized_start=644
+  _globals['_STREAMENTRIESREQUEST']._serialized_end=716
+  _globals['_STREAMENTRIESRESPONSE']._serialized_start=718
+  _globals['_STREAMENTRIESRESPONSE']._serialized_end=777
+  _globals['_QUERYSERVICE']._serialized_start=1072
+  _globals['_QUERYSERVICE']._serialized_end=1378
 # @@protoc_insertion_point(module_scope)

@@ -63,7 +63,7 @@ class Order(_message.Message):
     def __init__(self, path: _Optional[str] = ..., descending: _Optional[bool] = ...) -> None: ...
 
 class QueryEntriesRequest(_message.Message):
-    __slots__ = ("store", "customer_ids", "keys", "conditions", "junction", "order_by", "limit", "offset", "include_deleted")
+    __slots__ = ("store", "customer_ids", "keys", "conditions", "junction", "order_by", "limit", "offset", "include_deleted", "filters", "order")
     STORE_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_IDS_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +73,8 @@ class QueryEntriesRequest(_message.Message):
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_DELETED_FIELD_NUMBER: _ClassVar[int]
+    FILTERS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
     store: str
     customer_ids: _containers.RepeatedScalarFieldContainer[int]
     keys: _containers.RepeatedScalarFieldContainer[str]
@@ -82,7 +84,9 @@ class QueryEntriesRequest(_message.Message):
     limit: int
     offset: int
     include_deleted: bool
-    def __init__(self, store: _Optional[str] = ..., customer_ids: _Optional[_Iterable[int]] = ..., keys: _Optional[_Iterable[str]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., junction: _Optional[_Union[Junction, str]] = ..., order_by: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., include_deleted: _Optional[bool] = ...) -> None: ...
+    filters: _containers.RepeatedScalarFieldContainer[str]
+    order: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, store: _Optional[str] = ..., customer_ids: _Optional[_Iterable[int]] = ..., keys: _Optional[_Iterable[str]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., junction: _Optional[_Union[Junction, str]] = ..., order_by: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., include_deleted: _Optional[bool] = ..., filters: _Optional[_Iterable[str]] = ..., order: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class QueryEntriesResponse(_message.Message):
     __slots__ = ("entries", "total_size")

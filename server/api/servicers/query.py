@@ -7,6 +7,7 @@ from server.api import converters as c
 from server.api.context import current_principal
 from server.domain.errors import InvalidArgument
 from server.query.ast import And, Condition, Node, Op, Or, Order, Path
+from server.query.dhis2 import parse_filter, parse_order
 from server.services.queries import EntryQuery, QueryService
 
 OPERATORS = {
@@ -34,15 +35,18 @@ def _condition(i: int, cond: query_pb2.Condition) -> Condition:
 
 
 def query_from_proto(request: query_pb2.QueryEntriesRequest) -> EntryQuery:
+    """Structured conditions and DHIS2-syntax filters become one AST (one engine)."""
     where: Node | None = None
-    if request.conditions:
-        conds = tuple(_condition(i, cond) for i, cond in enumerate(request.conditions))
+    conds = tuple(_condition(i, cond) for i, cond in enumerate(request.conditions))
+    conds += tuple(parse_filter(text, f"filters[{i}]") for i, text in enumerate(request.filters))
+    if conds:
         if request.junction not in (query_pb2.JUNCTION_UNSPECIFIED, query_pb2.JUNCTION_AND, query_pb2.JUNCTION_OR):
             raise InvalidArgument.for_field("junction", f"unknown value {request.junction}")
         where = Or(conds) if request.junction == query_pb2.JUNCTION_OR else And(conds)
     order = tuple(
         Order(Path.parse(o.path, f"order_by[{i}].path"), o.descending) for i, o in enumerate(request.order_by)
     )
+    order += tuple(parse_order(text, f"order[{i}]") for i, text in enumerate(request.order))
     return EntryQuery(
         store=request.store,
         customer_ids=tuple(request.customer_ids),

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from server.rest.dialects.argus import ArgusDialect
 from server.rest.dialects.base import Dialect, Problem
+from server.rest.dialects.dhis2 import Dhis2Dialect
 from server.rest.dialects.google import GoogleDialect
 from server.rest.dialects.make import MakeDialect
 from server.rest.dialects.tokenauth import TokenAuthDialect
 
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (GoogleDialect(), ArgusDialect(), TokenAuthDialect(), MakeDialect())}
+DIALECTS: dict[str, Dialect] = {
+    d.name: d for d in (GoogleDialect(), ArgusDialect(), TokenAuthDialect(), MakeDialect(), Dhis2Dialect())
+}
 
 
 def get(name: str) -> Dialect:

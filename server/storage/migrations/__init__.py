@@ -12,6 +12,7 @@ and the others wait.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import peewee
@@ -57,9 +58,56 @@ def _v2_make_tables(migrator: SchemaMigrator) -> None:
     migrator.database.create_tables([DataStructure, MakeStore])
 
 
+def _v3_dhis2(migrator: SchemaMigrator) -> None:
+    """DHIS2 namespaces, per-entry sharing, encryption and namespace protection; the
+    descriptor kind (Make descriptors marked as such so the Argus listing hides them)."""
+    import peewee as pw
+    from playhouse.migrate import migrate
+
+    db = migrator.database
+    migrate(
+        migrator.add_column("descriptor", "kind", pw.CharField(max_length=8, default="argus")),
+        migrator.add_column("entry", "uid", pw.CharField(max_length=11, null=True)),
+        migrator.add_column("entry", "encrypted", pw.BooleanField(default=False)),
+        migrator.add_column("entry", "secret", pw.TextField(null=True)),
+        migrator.add_column("entry", "public_access", pw.CharField(max_length=8, default="rw------")),
+        migrator.add_column("entry", "external_access", pw.BooleanField(default=False)),
+        migrator.add_column("entry", "rolls", pw.JSONField(null=True)),
+        migrator.add_index("entry", ("uid",), True),
+    )
+    db.execute_sql("UPDATE descriptor SET kind = 'make' WHERE id IN (SELECT descriptor_id FROM make_store)")
+
+    class Frozen(pw.Model):
+        class Meta:
+            database = db
+            legacy_table_names = False
+
+    class Entry(Frozen):
+        pass
+
+    class EntryAccess(Frozen):
+        entry = pw.ForeignKeyField(Entry, backref="+", on_delete="CASCADE")
+        grantee = pw.CharField(max_length=40)
+        access = pw.CharField(max_length=8)
+
+        class Meta:
+            indexes = ((("entry", "grantee"), True), (("grantee",), False))
+
+    class NamespaceProtection(Frozen):
+        namespace = pw.CharField(max_length=128, unique=True)
+        read_mode = pw.CharField(max_length=10, default="NONE")
+        write_mode = pw.CharField(max_length=10, default="RESTRICTED")
+        authorities = pw.JSONField(default=list)
+
+    db.create_tables([EntryAccess, NamespaceProtection])
+
+
 # Version 1 is the initial schema (models.py as first released).
 BASELINE = 1
-STEPS: list[Step] = [(2, "Make data structures and data stores", _v2_make_tables)]
+STEPS: list[Step] = [
+    (2, "Make data structures and data stores", _v2_make_tables),
+    (3, "DHIS2 namespaces: entry uid, encryption, sharing; namespace protection; descriptor kind", _v3_dhis2),
+]
 LATEST = max([BASELINE, *(v for v, _, _ in STEPS)])
 _PG_LOCK_ID = 0x64617461  # "data"
 
@@ -85,15 +133,35 @@ def migrate_to_latest(db: peewee.Database) -> int:
         migrator = SchemaMigrator.from_database(db)
         for step_version, _what, step in STEPS:
             if step_version > version:
-                with db.atomic():
-                    step(migrator)
-                    SchemaVersion.create(version=step_version)
+                with _foreign_keys_off(db):
+                    with db.atomic():
+                        step(migrator)
+                        SchemaVersion.create(version=step_version)
                 version = step_version
         _ensure_global_customer()
         return version
     finally:
         if is_pg:
             db.execute_sql("SELECT pg_advisory_unlock(%s)", (_PG_LOCK_ID,))
+
+
+@contextlib.contextmanager
+def _foreign_keys_off(db: peewee.Database):
+    """SQLite: playhouse.migrate rebuilds a table to add a NOT NULL column, and dropping
+    the old copy of a parent table with foreign keys on would cascade-delete every child
+    row (found by the upgrade test: adding descriptor.kind emptied `entry`). SQLite's
+    documented procedure: foreign keys off outside the transaction, check after."""
+    if not isinstance(db, peewee.SqliteDatabase):
+        yield
+        return
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        problems = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"migration left broken foreign keys: {problems[:5]}")
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
 
 
 def _ensure_global_customer() -> None:

@@ -1,0 +1,30 @@
+"""DHIS2 (seed 004): every error is a web message
+{"httpStatus", "httpStatusCode", "status": "ERROR", "message"}; success bodies are the
+documented raw values and web messages as the façade builds them."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import grpc
+
+from server.rest.dialects.base import Dialect, Problem
+
+
+class Dhis2Dialect(Dialect):
+    name = "dhis2"
+    # DHIS2 answers a state conflict (encryption off, a concurrent change) with 409.
+    overrides = {grpc.StatusCode.FAILED_PRECONDITION: 409}
+
+    def error_body(self, problem: Problem, http_status: int) -> Any:
+        try:
+            phrase = HTTPStatus(http_status).phrase
+        except ValueError:
+            phrase = "Error"
+        return {"httpStatus": phrase, "httpStatusCode": http_status, "status": "ERROR", "message": problem.message}
+
+    def error_headers(self, problem: Problem, http_status: int) -> dict[str, str]:
+        if http_status == 401:
+            return {"www-authenticate": 'Basic realm="DHIS2"'}
+        return {}

@@ -1,0 +1,346 @@
+"""Repositories for DHIS2 namespaces (seed 004): entries, sharing, protection.
+
+A namespace is a descriptor of kind "dhis2" named "dhis2:<namespace>" (':' cannot
+occur in Argus store names, so the two never collide). Its dataStore entries have
+owner_user_id 0; userDataStore entries carry their user's id. DHIS2 has no soft
+delete, so these entries are deleted for good (their sharing rows cascade).
+
+Sharing is checked in SQL (`_may`), so a query's page only ever holds entries the
+caller may read and paging stays right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import peewee
+from peewee import SQL, fn
+
+from server.domain import types as t
+from server.domain.errors import AlreadyExists
+from server.query.sql import Compiler
+from server.storage.db import database, now_ms
+from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, NamespaceProtection
+from server.storage.repos import user_refs
+
+PREFIX = "dhis2:"
+
+_COLUMNS = (
+    Entry.id,
+    Entry.uid,
+    Entry.owner_user_id,
+    Entry.key,
+    Entry.value,
+    Entry.encrypted,
+    Entry.secret,
+    Entry.revision,
+    Entry.created_at,
+    Entry.created_by,
+    Entry.updated_at,
+    Entry.updated_by,
+    Entry.public_access,
+    Entry.external_access,
+    Entry.rolls,
+)
+_QUERY_COLUMNS = {
+    "key": Entry.key,
+    "customer_id": Entry.customer,
+    "updated_at": Entry.updated_at,
+    "updated_by": Entry.updated_by,
+    "created_at": Entry.created_at,
+}
+
+
+# ------------------------------------------------------------------ namespaces
+
+
+def find_namespace(namespace: str) -> int | None:
+    """The descriptor id of a namespace, or None if it was never used."""
+    row = Descriptor.select(Descriptor.id).where(Descriptor.name == PREFIX + namespace).tuples().first()
+    return row[0] if row else None
+
+
+def ensure_namespace(namespace: str, user_id: int) -> int:
+    """The descriptor id of a namespace, created on first use (race-free: insert or
+    nothing, then read)."""
+    found = find_namespace(namespace)
+    if found is not None:
+        return found
+    now = now_ms()
+    Descriptor.insert(
+        name=PREFIX + namespace,
+        kind=KIND_DHIS2,
+        description=f"DHIS2 namespace '{namespace}'",
+        data_type=t.DataType.MAP.value,
+        behaviour_type=t.BehaviourType.CENTRAL.value,
+        global_data=True,
+        created_at=now,
+        created_by=user_id,
+        updated_at=now,
+        updated_by=user_id,
+    ).on_conflict_ignore().execute()
+    found = find_namespace(namespace)
+    assert found is not None
+    return found
+
+
+def list_namespaces(owner: int) -> list[str]:
+    """Namespaces holding at least one entry of this owner (0: the shared dataStore)."""
+    used = Entry.select(SQL("1")).where((Entry.descriptor == Descriptor.id) & (Entry.owner_user_id == owner))
+    rows = (
+        Descriptor.select(Descriptor.name)
+        .where((Descriptor.kind == KIND_DHIS2) & fn.EXISTS(used))
+        .order_by(Descriptor.name)
+        .tuples()
+    )
+    return [name[len(PREFIX) :] for (name,) in rows]
+
+
+# ------------------------------------------------------------------ sharing SQL
+
+
+def _grantees(reader: t.Reader) -> list[str]:
+    return [f"u:{reader.user_id}", *(f"g:{g}" for g in reader.group_ids)]
+
+
+def _may(reader: t.Reader | None, write: bool) -> peewee.Expression | None:
+    """SQL: the reader may read (or write) the entry under DHIS2 sharing. None: no
+    check (admins, and userDataStore where the owner scope already decides)."""
+    if reader is None or reader.admin:
+        return None
+    position = 2 if write else 1
+    letter = "w" if write else "r"
+    granted = EntryAccess.select(SQL("1")).where(
+        (EntryAccess.entry == Entry.id)
+        & EntryAccess.grantee.in_(_grantees(reader))
+        & (fn.SUBSTR(EntryAccess.access, position, 1) == letter)
+    )
+    return (
+        (fn.SUBSTR(Entry.public_access, position, 1) == letter)
+        | (Entry.created_by == reader.user_id)
+        | fn.EXISTS(granted)
+    )
+
+
+def _scoped(descriptor_id: int, owner: int) -> peewee.Expression:
+    return (Entry.descriptor == descriptor_id) & (Entry.owner_user_id == owner)
+
+
+# --------------------------------------------------------------------- entries
+
+
+def _entries(namespace: str, rows: Iterable[tuple]) -> list[t.NamespaceEntry]:
+    rows = list(rows)
+    refs = user_refs.get_many(i for r in rows for i in (r[9], r[11]))
+    out = []
+    for r in rows:
+        (id_, uid, owner, key, value, encrypted, secret, revision, c_at, c_by, u_at, u_by, public, external, rolls) = r
+        out.append(
+            t.NamespaceEntry(
+                id=id_,
+                uid=uid or "",
+                namespace=namespace,
+                owner_user_id=owner,
+                key=key,
+                value=value,
+                encrypted=bool(encrypted),
+                secret=secret,
+                revision=revision,
+                created_at=c_at,
+                created_by=refs.get(c_by),
+                updated_at=u_at,
+                updated_by=refs.get(u_by),
+                public_access=public or t.PUBLIC_DEFAULT,
+                external_access=bool(external),
+                rolls=dict(rolls or {}),
+            )
+        )
+    return out
+
+
+def get_entry(namespace: str, descriptor_id: int, owner: int, key: str) -> t.NamespaceEntry | None:
+    rows = Entry.select(*_COLUMNS).where(_scoped(descriptor_id, owner) & (Entry.key == key)).tuples()
+    found = _entries(namespace, rows.limit(1))
+    return found[0] if found else None
+
+
+def may(entry_id: int, reader: t.Reader, write: bool) -> bool:
+    check = _may(reader, write)
+    if check is None:
+        return True
+    return Entry.select(SQL("1")).where((Entry.id == entry_id) & check).exists()
+
+
+def create_entry(
+    descriptor_id: int,
+    owner: int,
+    key: str,
+    uid: str,
+    value: Any,
+    secret: str | None,
+    user_id: int,
+) -> None:
+    """Inserts a new entry; AlreadyExists if the key is taken in this scope."""
+    now = now_ms()
+    try:
+        with database.atomic():
+            Entry.insert(
+                descriptor=descriptor_id,
+                customer=t.GLOBAL_CUSTOMER_ID,
+                owner_user_id=owner,
+                key=key,
+                uid=uid,
+                value=value,
+                encrypted=secret is not None,
+                secret=secret,
+                revision=1,
+                deleted=False,
+                created_at=now,
+                created_by=user_id,
+                updated_at=now,
+                updated_by=user_id,
+                public_access=t.PUBLIC_DEFAULT,
+            ).execute()
+    except peewee.IntegrityError:
+        raise AlreadyExists(f"key '{key}' already exists", reason="KEY_EXISTS") from None
+
+
+def replace_value(
+    entry_id: int, revision: int, value: Any, secret: str | None, rolls: dict[str, int], user_id: int
+) -> bool:
+    """Compare-and-set: writes only if the entry is still at `revision`."""
+    return bool(
+        Entry.update(
+            value=value,
+            secret=secret,
+            rolls=rolls or None,
+            revision=Entry.revision + 1,
+            updated_at=now_ms(),
+            updated_by=user_id,
+        )
+        .where((Entry.id == entry_id) & (Entry.revision == revision))
+        .execute()
+    )
+
+
+def delete_entry(entry_id: int) -> None:
+    Entry.delete().where(Entry.id == entry_id).execute()
+
+
+def count_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) -> tuple[int, str | None]:
+    """How many entries of the scope the reader may not write, and one such key."""
+    check = _may(reader, write=True)
+    if check is None:
+        return 0, None
+    where = _scoped(descriptor_id, owner) & ~check
+    first = Entry.select(Entry.key).where(where).order_by(Entry.key).tuples().first()
+    return (Entry.select().where(where).count(), first[0]) if first else (0, None)
+
+
+def delete_namespace(descriptor_id: int, owner: int) -> int:
+    return Entry.delete().where(_scoped(descriptor_id, owner)).execute()
+
+
+def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None) -> list[str]:
+    query = Entry.select(Entry.key).where(_scoped(descriptor_id, owner))
+    check = _may(reader, write=False)
+    if check is not None:
+        query = query.where(check)
+    return [k for (k,) in query.order_by(Entry.key).tuples()]
+
+
+def query_entries(
+    descriptor_id: int, owner: int, reader: t.Reader | None, q: t.NamespaceQuery
+) -> list[tuple[str, Any, bool]]:
+    """(key, value, encrypted) of one page, filtered, ordered and paged in SQL.
+    Encrypted values are NULL in the value column, so no filter can look into them."""
+    compiler = Compiler(database, Entry.value, _QUERY_COLUMNS)
+    query = Entry.select(Entry.key, Entry.value, Entry.encrypted).where(_scoped(descriptor_id, owner))
+    check = _may(reader, write=False)
+    if check is not None:
+        query = query.where(check)
+    if q.where is not None:
+        query = query.where(compiler.where(q.where))
+    query = query.order_by(*compiler.order_by(q.order, Entry.customer))
+    if q.limit:
+        query = query.limit(q.limit)
+    if q.offset:
+        query = query.offset(q.offset)
+    return [(k, v, bool(e)) for k, v, e in query.tuples()]
+
+
+def entry_by_uid(uid: str) -> t.NamespaceEntry | None:
+    row = (
+        Entry.select(*_COLUMNS, Descriptor.name)
+        .join(Descriptor, on=(Entry.descriptor == Descriptor.id))
+        .where((Entry.uid == uid) & (Descriptor.kind == KIND_DHIS2))
+        .tuples()
+        .first()
+    )
+    if row is None:
+        return None
+    return _entries(row[-1][len(PREFIX) :], [row[:-1]])[0]
+
+
+def get_sharing(entry_id: int) -> list[t.SharingGrant]:
+    from server.storage.models import Group, User
+
+    out = []
+    for grantee, access in (
+        EntryAccess.select(EntryAccess.grantee, EntryAccess.access).where(EntryAccess.entry == entry_id).tuples()
+    ):
+        kind, _, ident = grantee.partition(":")
+        model = User if kind == "u" else Group
+        name_field = User.username if kind == "u" else Group.name
+        row = model.select(name_field).where(model.id == int(ident)).tuples().first()
+        out.append(t.SharingGrant("user" if kind == "u" else "group", int(ident), row[0] if row else "", access))
+    return sorted(out, key=lambda g: (g.kind, g.name))
+
+
+def set_sharing(entry_id: int, public_access: str, external_access: bool, grants: list[t.SharingGrant]) -> None:
+    """Replaces the entry's sharing (caller holds a write transaction)."""
+    Entry.update(public_access=public_access, external_access=external_access).where(Entry.id == entry_id).execute()
+    EntryAccess.delete().where(EntryAccess.entry == entry_id).execute()
+    if grants:
+        EntryAccess.insert_many(
+            [
+                {
+                    EntryAccess.entry: entry_id,
+                    EntryAccess.grantee: f"{'u' if g.kind == 'user' else 'g'}:{g.id}",
+                    EntryAccess.access: g.access,
+                }
+                for g in grants
+            ]
+        ).execute()
+
+
+# ------------------------------------------------------------------ protection
+
+
+def _protection(row: NamespaceProtection) -> t.Protection:
+    return t.Protection(row.namespace, row.read_mode, row.write_mode, tuple(row.authorities or ()))
+
+
+def get_protection(namespace: str) -> t.Protection | None:
+    row = NamespaceProtection.get_or_none(NamespaceProtection.namespace == namespace)
+    return _protection(row) if row else None
+
+
+def list_protections() -> list[t.Protection]:
+    return [_protection(r) for r in NamespaceProtection.select().order_by(NamespaceProtection.namespace)]
+
+
+def set_protection(p: t.Protection) -> None:
+    values = {
+        NamespaceProtection.read_mode: p.read_mode,
+        NamespaceProtection.write_mode: p.write_mode,
+        NamespaceProtection.authorities: list(p.authorities),
+    }
+    NamespaceProtection.insert({NamespaceProtection.namespace: p.namespace, **values}).on_conflict(
+        conflict_target=[NamespaceProtection.namespace], update=values
+    ).execute()
+
+
+def delete_protection(namespace: str) -> bool:
+    return bool(NamespaceProtection.delete().where(NamespaceProtection.namespace == namespace).execute())
