@@ -21,7 +21,7 @@ from server.domain import types as t
 from server.domain.errors import AlreadyExists
 from server.query.sql import Compiler
 from server.storage.db import database, now_ms
-from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, NamespaceProtection
+from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, Group, NamespaceProtection, User
 from server.storage.repos import user_refs
 
 PREFIX = "dhis2:"
@@ -284,8 +284,6 @@ def entry_by_uid(uid: str) -> t.NamespaceEntry | None:
 
 
 def get_sharing(entry_id: int) -> list[t.SharingGrant]:
-    from server.storage.models import Group, User
-
     out = []
     for grantee, access in (
         EntryAccess.select(EntryAccess.grantee, EntryAccess.access).where(EntryAccess.entry == entry_id).tuples()
