@@ -411,3 +411,25 @@ def test_api_token_and_token_credentials_work(harness):
     for header in (f"ApiToken {token}", f"Token {token}"):
         with harness.client(None, authorization=header) as c:
             assert c.get("/api/dataStore").status_code == 200
+
+
+def test_concurrent_partial_updates_lose_nothing(harness, admin_http):
+    """Partial updates are read-change-write with compare-and-set: writers on different
+    paths of one key all land (a lost update would drop some of their members)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ns = unique("race")
+    url = f"/api/dataStore/{ns}/doc"
+    admin_http.post(url, json={})
+
+    def writer(w: int) -> list[int]:
+        codes = []
+        with http(harness, "admin") as c:
+            for i in range(5):
+                codes.append(put_json(c, f"{url}?path=w{w}.i{i}", i).status_code)
+        return codes
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = [code for result in pool.map(writer, range(4)) for code in result]
+    assert codes == [200] * 20
+    assert admin_http.get(url).json() == {f"w{w}": {f"i{i}": i for i in range(5)} for w in range(4)}
