@@ -37,6 +37,7 @@ from server.query.dhis2 import parse_filters, parse_order
 from server.query.fields import parse_fields, project, required_condition
 from server.services.access import require_admin
 from server.services.crypto import Cipher
+from server.services.entries import MISSING
 from server.storage import namespaces as ns_repo
 from server.storage import repos
 from server.storage.db import write_transaction
@@ -51,14 +52,6 @@ _ACCESS_RE = re.compile(r"^[r-][w-][r-][w-]-{4}$")
 _UID_FIRST = string.ascii_letters
 _UID_REST = string.ascii_letters + string.digits
 SHARED = 0  # owner of dataStore entries
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
 
 
 def new_uid() -> str:
