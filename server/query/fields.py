@@ -97,12 +97,10 @@ def _field(parents: list[str], name: str, alias: str | None, field: str) -> Fiel
     dotted = ".".join([*parents, name])
     if dotted == "_":
         return Field(Path.key(), alias or "_")
-    try:
+    try:  # "key" is a member of the value here; "_" is the entry key
         path = Path.parse(dotted, field) if dotted != "key" else Path(("key",))
     except InvalidArgument:
         raise InvalidArgument.for_field(field, f"'{dotted}' is not a valid path (at most 5 members)") from None
-    if path.is_key:  # "key" is a member of the value here, "_" is the entry key
-        path = Path(("key",))
     return Field(path, alias or dotted)
 
 

@@ -60,14 +60,13 @@ def new_uid() -> str:
 
 
 def _check_name(text: str, what: str, limit: int) -> str:
-    if not text:
-        raise InvalidArgument.for_field(what, "must not be empty")
+    """names.check_key's rules (non-empty, no control characters), a length limit, and
+    nothing that reads as a path step."""
+    names.check_key(text, what)
     if len(text) > limit:
         raise InvalidArgument.for_field(what, f"must be at most {limit} characters")
     if text in (".", "..") or "/" in text or "\\" in text:
         raise InvalidArgument.for_field(what, f"'{text}' is not allowed: no '/', '\\', '.' or '..'")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
-        raise InvalidArgument.for_field(what, "must not contain control characters")
     return text
 
 
@@ -109,10 +108,9 @@ class Access:
 
 @dataclass(frozen=True)
 class EntryView:
-    """An entry with its value readable (decrypted) and what the caller may do."""
+    """An entry (metadata only), its sharing and what the caller may do."""
 
     entry: t.NamespaceEntry
-    value: Any
     access: Access
     sharing: tuple[t.SharingGrant, ...] = ()
 
@@ -177,7 +175,7 @@ class Dhis2Service:
         self._protect(principal, owner, namespace, write=False)
         descriptor = ns_repo.find_namespace(namespace)
         keys = ns_repo.list_keys(descriptor, owner, self._reader(principal, owner)) if descriptor else []
-        if not keys and (descriptor is None or not ns_repo.list_keys(descriptor, owner, None)):
+        if not keys and (descriptor is None or not ns_repo.has_entries(descriptor, owner)):
             raise _namespace_not_found(namespace)
         return keys
 
@@ -186,7 +184,7 @@ class Dhis2Service:
         self._protect(principal, owner, namespace, write=True)
         with write_transaction():
             descriptor = ns_repo.find_namespace(namespace)
-            if descriptor is None or not ns_repo.list_keys(descriptor, owner, None):
+            if descriptor is None or not ns_repo.has_entries(descriptor, owner):
                 raise _namespace_not_found(namespace)
             count, key = ns_repo.count_unwritable(descriptor, owner, self._reader(principal, owner))
             if count:
@@ -225,18 +223,16 @@ class Dhis2Service:
     def _plain(self, entry: t.NamespaceEntry) -> Any:
         return self.cipher.decrypt(entry.secret or "", entry.uid) if entry.encrypted else entry.value
 
-    def get(self, principal: t.Principal, owner: int, namespace: str, key: str) -> EntryView:
-        entry = self._existing(principal, owner, namespace, key, write=False)
-        return EntryView(entry, self._plain(entry), self._access(principal, entry, ()))
+    def get(self, principal: t.Principal, owner: int, namespace: str, key: str) -> Any:
+        """The value, decrypted if need be."""
+        return self._plain(self._existing(principal, owner, namespace, key, write=False))
 
     def metadata(self, principal: t.Principal, owner: int, namespace: str, key: str) -> EntryView:
         entry = self._existing(principal, owner, namespace, key, write=False)
         grants = tuple(ns_repo.get_sharing(entry.id)) if owner == SHARED else ()
-        return EntryView(entry, None, self._access(principal, entry, grants), grants)
+        return EntryView(entry, self._access(principal, entry, grants), grants)
 
-    def create(
-        self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, encrypt: bool
-    ) -> t.NamespaceEntry:
+    def create(self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, encrypt: bool) -> None:
         check_namespace(namespace)
         check_key(key)
         self._protect(principal, owner, namespace, write=True)
@@ -253,9 +249,6 @@ class Dhis2Service:
                 reason="KEY_EXISTS",
                 metadata={"namespace": namespace, "key": key},
             ) from None
-        created = ns_repo.get_entry(namespace, ns_repo.find_namespace(namespace) or 0, owner, key)
-        assert created is not None
-        return created
 
     def update(
         self,
@@ -266,7 +259,7 @@ class Dhis2Service:
         value: Any,
         path: str = "",
         roll: int | None = None,
-    ) -> t.NamespaceEntry:
+    ) -> None:
         value = _check_value(value)
         members = parse_update_path(path)
         if roll is not None and roll < 1:
@@ -293,10 +286,6 @@ class Dhis2Service:
                 f"Key '{key}' in namespace '{namespace}' kept changing during the update; retry",
                 reason="CONCURRENT_UPDATE",
             )
-        updated = ns_repo.get_entry(namespace, ns_repo.find_namespace(namespace) or 0, owner, key)
-        if updated is None:  # deleted right after our write
-            raise NotFound(f"Key '{key}' not found in namespace '{namespace}'", reason="KEY_NOT_FOUND")
-        return updated
 
     def delete(self, principal: t.Principal, owner: int, namespace: str, key: str) -> None:
         with write_transaction():
@@ -339,7 +328,10 @@ class Dhis2Service:
 
     # ----------------------------------------------------------------- sharing
 
-    def _access(self, principal: t.Principal, entry: t.NamespaceEntry, grants: tuple[t.SharingGrant, ...]) -> Access:
+    @staticmethod
+    def _access(principal: t.Principal, entry: t.NamespaceEntry, grants: tuple[t.SharingGrant, ...]) -> Access:
+        """What the caller may do with a loaded entry: the rule storage's `_may` applies
+        in SQL, here on the entry and its grants (manage: owner or a write grant)."""
         if principal.admin or entry.owner_user_id != SHARED:
             return Access(True, True, True)
         owner = entry.created_by is not None and entry.created_by.id == principal.user_id
@@ -348,13 +340,8 @@ class Dhis2Service:
             for g in grants
             if (g.kind == "user" and g.id == principal.user_id) or (g.kind == "group" and g.id in principal.group_ids)
         ]
-        if not grants:
-            reader = self._reader(principal, SHARED)
-            assert reader is not None
-            read, write = ns_repo.may(entry.id, reader, False), ns_repo.may(entry.id, reader, True)
-        else:
-            read = owner or entry.public_access[0] == "r" or any(a[0] == "r" for a in mine)
-            write = owner or entry.public_access[1] == "w" or any(a[1] == "w" for a in mine)
+        read = owner or entry.public_access[0] == "r" or any(a[0] == "r" for a in mine)
+        write = owner or entry.public_access[1] == "w" or any(a[1] == "w" for a in mine)
         return Access(read, write, owner or any(a[1] == "w" for a in mine))
 
     def _shared_entry(self, principal: t.Principal, uid: str, kind: str) -> t.NamespaceEntry:
@@ -372,7 +359,7 @@ class Dhis2Service:
     def get_sharing(self, principal: t.Principal, uid: str, kind: str) -> EntryView:
         entry = self._shared_entry(principal, uid, kind)
         grants = tuple(ns_repo.get_sharing(entry.id))
-        return EntryView(entry, None, self._access(principal, entry, grants), grants)
+        return EntryView(entry, self._access(principal, entry, grants), grants)
 
     def set_sharing(
         self,

@@ -238,6 +238,10 @@ def count_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) ->
     return (Entry.select().where(where).count(), first[0]) if first else (0, None)
 
 
+def has_entries(descriptor_id: int, owner: int) -> bool:
+    return Entry.select(SQL("1")).where(_scoped(descriptor_id, owner)).exists()
+
+
 def delete_namespace(descriptor_id: int, owner: int) -> int:
     return Entry.delete().where(_scoped(descriptor_id, owner)).execute()
 

@@ -125,8 +125,8 @@ class _StoreServicer:
 
     def GetEntry(self, request, context):
         principal, owner = self._owner(request)
-        view = self.service.get(principal, owner, request.namespace, request.key)
-        return d.GetEntryResponse(value=c.value_to_proto(view.value))
+        value = self.service.get(principal, owner, request.namespace, request.key)
+        return d.GetEntryResponse(value=c.value_to_proto(value))
 
     def GetEntryMetaData(self, request, context):
         principal, owner = self._owner(request)
