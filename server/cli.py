@@ -106,6 +106,22 @@ def cmd_migrate(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_index(ns: argparse.Namespace) -> int:
+    from server.storage import indexes
+    from server.storage.db import database
+
+    _open_db(ns)
+    db = database.obj
+    if ns.action == "add":
+        print(indexes.add(db, ns.path))
+    elif ns.action == "drop":
+        print("dropped" if indexes.drop(db, ns.path) else "no such index")
+    else:
+        for name, sql in indexes.listing(db):
+            print(f"{name}\t{sql}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datastore", description="Data-store service")
     db_help = "database URL (default $DATASTORE_DB or sqlite:///datastore.db)"
@@ -152,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=None, help="lifetime in days (default 14)")
 
     command(sub, "migrate", cmd_migrate, "create or upgrade the schema")
+
+    index = sub.add_parser("index", help="expression indexes over a JSON path of entry values")
+    index_actions = index.add_subparsers(dest="action", required=True)
+    for action, help_text in (("add", "index a path (e.g. 'n' or 'a.b') in every store"), ("drop", "drop it")):
+        p = command(index_actions, action, cmd_index, help_text)
+        p.add_argument("path")
+    command(index_actions, "list", cmd_index, "list the path indexes")
     return parser
 
 

@@ -39,5 +39,18 @@ class QueryDb:
 
         return self._swap(run)
 
+    def plan(self, node) -> str:
+        """The database's query plan for the store's page query filtered by node."""
+        from server.storage.indexes import explain
+
+        def run():
+            page, _ = repos.page_query(self.store, t.Selection(customers=frozenset({0}), where=node, limit=50))
+            return explain(self.db, page)
+
+        return self._swap(run)
+
+    def run(self, fn):
+        return self._swap(lambda: fn(self.db))
+
     def close(self) -> None:
         self.db.close()

@@ -18,7 +18,9 @@ numerically, strings byte-wise); ties break on key and customer so pages are sta
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable
+from functools import reduce
 from typing import Any
 
 import peewee
@@ -68,6 +70,9 @@ class _Dialect:
     def is_empty(self, path: Path) -> Expression:  # pragma: no cover
         raise NotImplementedError
 
+    def text_in(self, path: Path, texts: list[str]) -> Expression:
+        return self.as_text(path).in_(texts)
+
     def number(self, path: Path) -> Any:  # pragma: no cover
         """The value if it is a JSON number, else NULL."""
         raise NotImplementedError
@@ -90,11 +95,11 @@ class _Sqlite(_Dialect):
     }
 
     @staticmethod
-    def json_path(path: Path) -> str:
+    def json_path(path: Path) -> SQL:
         out = "$"
         for m in path.members:
             out += f"[{m}]" if isinstance(m, int) else f'."{m}"'
-        return out
+        return sql_literal(out)
 
     def type_is(self, path: Path, kind: str) -> Expression:
         jtype = fn.json_type(self.value, self.json_path(path))
@@ -158,9 +163,9 @@ class _Sqlite(_Dialect):
 
 class _Postgres(_Dialect):
     @staticmethod
-    def _path_literal(path: Path) -> Cast:
-        # Members never contain quotes, backslashes or brackets (ast.Path.parse).
-        return Cast(Value("{" + ",".join(f'"{m}"' for m in path.members) + "}"), "text[]")
+    def _path_literal(path: Path) -> SQL:
+        # Members never contain double quotes, backslashes or brackets (ast.Path.parse).
+        return SQL(sql_literal("{" + ",".join(f'"{m}"' for m in path.members) + "}").sql + "::text[]")
 
     def _extract(self, path: Path) -> NodeList:
         return NodeList((self.value, SQL("#>"), self._path_literal(path)))
@@ -171,11 +176,46 @@ class _Postgres(_Dialect):
     def compare(self, path: Path, op: Op, operand: Any) -> Expression:
         literal = Cast(Value(json.dumps(operand)), "jsonb")
         if op is Op.EQ:
-            return Expression(self._extract(path), "=", literal)
+            exact = Expression(self._extract(path), "=", literal)
+            if not self._object_path(path):
+                return exact
+            # `value @> '{"a":{"b":v}}'` is implied by `value #> '{a,b}' = v` when every
+            # member is an object key, and the GIN jsonb_path_ops index (migrations
+            # step 4) answers it. Containment alone is looser (an array at a.b holding v
+            # also contains it), so the exact comparison stays as the recheck.
+            return self._contains(path, operand) & exact
         kind = json_kind(operand)
         if kind == "string":  # byte-wise like SQLite, not the database's collation
             return _CMP[op](self.collate_bytes(self.text(path)), operand) & self.type_is(path, kind)
         return _CMP[op](self._extract(path), literal) & self.type_is(path, kind)
+
+    @staticmethod
+    def _object_path(path: Path) -> bool:
+        return bool(path.members) and all(isinstance(m, str) for m in path.members)
+
+    def _contains(self, path: Path, operand: Any, raw: str | None = None) -> Expression:
+        """`value @> {"a": {"b": operand}}`; raw, if given, is the operand's JSON text,
+        spliced in as written so PostgreSQL reads a number with its full precision."""
+        doc = raw if raw is not None else json.dumps(operand)
+        for member in reversed(path.members):
+            doc = "{" + json.dumps(member) + ":" + doc + "}"
+        return Expression(self.value, "@>", Cast(Value(doc, converter=False), "jsonb"))
+
+    def text_in(self, path: Path, texts: list[str]) -> Expression:
+        exact = self.as_text(path).in_(texts)
+        if not self._object_path(path):
+            return exact
+        # The GIN prefilter again: a value whose text is t is the string t, or the JSON
+        # that t spells (1 for "1", true for "true"); containment of either is implied.
+        candidates: list[Expression] = []
+        for text in texts:
+            candidates.append(self._contains(path, text))
+            try:  # JSON as PostgreSQL reads it: no NaN/Infinity
+                json.loads(text, parse_constant=_refuse)
+            except ValueError:
+                continue
+            candidates.append(self._contains(path, None, raw=text))
+        return reduce(operator.or_, candidates) & exact
 
     def text(self, path: Path) -> Any:
         return NodeList((self.value, SQL("#>>"), self._path_literal(path)))
@@ -206,6 +246,18 @@ class _Postgres(_Dialect):
 
     def collate_bytes(self, expr: Any) -> Any:
         return NodeList((expr, SQL('COLLATE "C"')))
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(constant)
+
+
+def sql_literal(text: str) -> SQL:
+    """A JSON path written into the statement as a literal, not bound as a parameter:
+    a database only uses an expression index (server/storage/indexes.py) when the query
+    spells the indexed expression identically, and a parameter is not identical to a
+    constant. Safe because paths are validated (ast.Path.parse) and quotes doubled."""
+    return SQL("'" + text.replace("'", "''") + "'")
 
 
 def like_to_glob(pattern: str) -> str:
@@ -284,7 +336,7 @@ class Compiler:
         if c.op is Op.EMPTY:
             return d.is_empty(c.path)
         if c.op is Op.TEXT_IN:
-            return d.as_text(c.path).in_(list(c.value))
+            return d.text_in(c.path, list(c.value))
         if c.op is Op.NE:
             return self.where(Not(Condition(c.path, Op.EQ, c.value)))
         if c.op is Op.IN:

@@ -79,7 +79,7 @@ def test_version_1_database_upgrades_to_latest(db):
         "INSERT INTO entry (descriptor_id, customer_id, owner_user_id, key, value, revision, deleted, created_at,"
         " updated_at) VALUES (1, 5, 0, 'k', '{\"a\": 1}', 1, 0, 0, 0)"
     )
-    assert migrate_to_latest(db) == migrations.LATEST == 3
+    assert migrate_to_latest(db) == migrations.LATEST == 4
     assert db.table_exists("data_structure") and db.table_exists("make_store")
     assert db.table_exists("entry_access") and db.table_exists("namespace_protection")
     row = db.execute_sql("SELECT kind FROM descriptor WHERE name = 's'").fetchone()

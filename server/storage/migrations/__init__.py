@@ -102,11 +102,27 @@ def _v3_dhis2(migrator: SchemaMigrator) -> None:
     db.create_tables([EntryAccess, NamespaceProtection])
 
 
+def json_indexes(db: peewee.Database) -> None:
+    """PostgreSQL: one GIN index over every entry value (`jsonb_path_ops`), which serves
+    containment (`value @> '{"group": "g42"}'`). The query compiler adds such a
+    containment test in front of each equality filter on an object path (sql.py), so
+    `eq`/`in` filters on any member of any store become index scans without anyone
+    declaring an index per path. SQLite has no index over arbitrary JSON paths; there an
+    expression index per path is opt-in (`datastore index`, see server/storage/indexes.py)."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("CREATE INDEX IF NOT EXISTS entry_value_path_ops ON entry USING GIN (value jsonb_path_ops)")
+
+
+def _v4_json_index(migrator: SchemaMigrator) -> None:
+    json_indexes(migrator.database)
+
+
 # Version 1 is the initial schema (models.py as first released).
 BASELINE = 1
 STEPS: list[Step] = [
     (2, "Make data structures and data stores", _v2_make_tables),
     (3, "DHIS2 namespaces: entry uid, encryption, sharing; namespace protection; descriptor kind", _v3_dhis2),
+    (4, "PostgreSQL: GIN jsonb_path_ops index over entry values", _v4_json_index),
 ]
 LATEST = max([BASELINE, *(v for v, _, _ in STEPS)])
 _PG_LOCK_ID = 0x64617461  # "data"
@@ -128,6 +144,7 @@ def migrate_to_latest(db: peewee.Database) -> int:
         if version is None:
             with db.atomic():
                 db.create_tables(MODELS)
+                json_indexes(db)
                 SchemaVersion.create(version=LATEST)
             version = LATEST
         migrator = SchemaMigrator.from_database(db)
