@@ -149,7 +149,9 @@ def main() -> None:
             print(f"{'DHIS2 API (REST)':20} {api_ms:>9.1f} ms   {api_ms / sql_ms:.2f}  x SQL")
             if phase == "built-in indexes":
                 py_ms, py_keys = timed(python_scan, max(1, ns.rounds // 2))
-                print(f"{'pure-Python scan':20} {py_ms:>9.1f} ms   {py_ms / sql_ms:.2f}  x SQL ({py_ms / api_ms:.1f} x API)")
+                print(
+                    f"{'pure-Python scan':20} {py_ms:>9.1f} ms   {py_ms / sql_ms:.2f}  x SQL ({py_ms / api_ms:.1f} x API)"
+                )
                 assert py_keys == sql_keys
             assert sql_keys == api_keys and len(api_keys) == 50, (sql_keys[:3], api_keys[:3])
     finally:
