@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from common import grpc_frame, h2load, start_baseline, start_datastore, tempdir
+from common import database_url, grpc_frame, h2load, start_baseline, start_datastore, tempdir
 
 from datastore.v1 import entry_pb2
 from datastore_client import DatastoreClient
@@ -17,10 +17,10 @@ from datastore_client import DatastoreClient
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--db", help="database URL (default: a temp SQLite file)")
+    parser.add_argument("--db", help="database URL, or `postgresql` for a throwaway cluster (default: temp SQLite)")
     ns = parser.parse_args()
     work = tempdir()
-    db = ns.db or f"sqlite:///{work}/bench.db"
+    db = database_url(ns.db, "bench")
     served, token = start_datastore(db)
     noop, noop_addr = start_baseline("noop_server.py")
     try:

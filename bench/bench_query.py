@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from common import start_datastore, tempdir
+from common import database_url, start_datastore
 from google.protobuf import json_format
 
 from datastore.v1 import entry_pb2, query_pb2
@@ -78,9 +78,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--db", help="database URL (default: a temp SQLite file)")
+    parser.add_argument("--db", help="database URL, or `postgresql` for a throwaway cluster (default: temp SQLite)")
     ns = parser.parse_args()
-    db = ns.db or f"sqlite:///{tempdir()}/query.db"
+    db = database_url(ns.db, "query")
     served, token = start_datastore(db)
     try:
         with DatastoreClient(served.grpc, token=token, timeout=300) as client:

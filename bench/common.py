@@ -18,7 +18,7 @@ from tests.procs import DATASTORE, cli, serve  # noqa: E402  (reuse the test's p
 
 __all__ = [
     "DATASTORE", "cli", "serve", "ensure_h2load", "grpc_frame", "h2load", "H2Result", "tempdir",
-    "start_datastore", "start_baseline",
+    "start_datastore", "start_baseline", "database_url",
 ]  # fmt: skip
 
 
@@ -89,3 +89,19 @@ def start_baseline(script: str) -> tuple[subprocess.Popen, str]:
 
 def tempdir() -> str:
     return tempfile.mkdtemp(prefix="datastore-bench-")
+
+
+def database_url(arg: str | None, name: str) -> str:
+    """--db: a URL as given; "postgresql" alone starts a throwaway PostgreSQL 15 cluster
+    (the test harness's, stopped at exit) with a database `name`; none: a temp SQLite file."""
+    if not arg:
+        return f"sqlite:///{tempdir()}/{name}.db"
+    if arg != "postgresql":
+        return arg
+    import atexit
+
+    from tests.pg_harness import start_cluster
+
+    cluster = start_cluster()
+    atexit.register(cluster.stop)
+    return cluster.create_database(name)

@@ -94,14 +94,30 @@ def pytest_addoption(parser):
 
 
 @pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster per test session (started on first use); tests
+    create databases of their own on it."""
+    from tests.pg_harness import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
 def harness_db_url(request, tmp_path_factory):
     if request.config.getoption("--backend") == "postgresql":
-        from tests.pg_harness import start_cluster
-
-        cluster = start_cluster()
-        request.addfinalizer(cluster.stop)
-        return cluster.create_database("harness")
+        return request.getfixturevalue("pg_cluster").create_database("harness")
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture
+def process_db(request, tmp_path):
+    """A fresh, empty database on the selected backend, for tests that run `datastore`
+    as real processes."""
+    if request.config.getoption("--backend") == "postgresql":
+        return request.getfixturevalue("pg_cluster").create_database(f"p{uuid.uuid4().hex[:12]}")
+    return f"sqlite:///{tmp_path / 'process.db'}"
 
 
 @pytest.fixture(scope="session")

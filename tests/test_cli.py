@@ -14,8 +14,8 @@ from tests.procs import cli, serve
 
 
 @pytest.fixture
-def db(tmp_path):
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+def db(process_db):
+    return process_db  # SQLite, or PostgreSQL under --backend=postgresql
 
 
 def test_admin_commands_on_fresh_database(db):
