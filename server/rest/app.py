@@ -19,7 +19,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import status_pb2
 
-from server.rest import dialects
+from server.rest import dialects, openapi
 from server.rest.dialects.base import Problem
 from server.rest.rules import Route, Router, routes_for
 from server.rest.transcode import TranscodeError, build_request, to_json
@@ -27,6 +27,7 @@ from server.rest.transcode import TranscodeError, build_request, to_json
 log = logging.getLogger(__name__)
 
 FORWARDED_HEADERS = (b"authorization", b"argus-api-key", b"x-request-id")
+OPENAPI_PATH = "/openapi.json"
 MAX_BODY_BYTES = 16 * 1024 * 1024  # as the gRPC listener's message limit
 CALL_TIMEOUT_S = 60.0
 
@@ -39,6 +40,7 @@ class RestApp:
         for route in self.routes:
             dialects.get(route.dialect)  # fail at start-up on an unknown dialect
         self.max_body = max_body
+        self._openapi: bytes | None = None  # built on first request
         self._channel: grpc.aio.Channel | None = None
         self._calls: dict[str, Any] = {}
 
@@ -89,6 +91,9 @@ class RestApp:
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         method = scope["method"].upper()
+        if path == OPENAPI_PATH and method == "GET":
+            await self._send_openapi(send)
+            return
         match = self.router.match(method, path)
         dialect = dialects.get(match.route.dialect if match else (self.router.dialect_for_path(path) or "google"))
         try:
@@ -164,6 +169,14 @@ class RestApp:
         status = match.route.success_status
         etag = _etag_of(payload)
         await _send_json(send, status, dialect.success_body(payload, status), {"etag": f'"{etag}"'} if etag else None)
+
+    async def _send_openapi(self, send) -> None:
+        """The OpenAPI document of exactly these routes (server/rest/openapi.py)."""
+        if self._openapi is None:
+            self._openapi = json.dumps(openapi.document(self.routes), separators=(",", ":")).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(self._openapi)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self._openapi})
 
     async def _invoke(self, route: Route, request, metadata) -> Any:
         call = self._callable(route)

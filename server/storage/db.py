@@ -37,8 +37,9 @@ def make_database(url: str, *, max_connections: int = 32) -> peewee.Database:
     if scheme == "sqlite":
         return db_url.connect(url, pragmas=SQLITE_PRAGMAS)
     if scheme in ("postgresql", "postgres"):
-        # Pooled, so the per-call connection of every worker thread is reused.
-        pooled = url.replace(f"{scheme}://", "postgres+pool://", 1)
+        # Pooled, so the per-call connection of every worker thread is reused; the Ext
+        # flavour for server-side (named) cursors, which stream big results (repos.iter_entries).
+        pooled = url.replace(f"{scheme}://", "postgresext+pool://", 1)
         return db_url.connect(pooled, max_connections=max_connections, stale_timeout=300)
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://…")
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import peewee
 from peewee import EXCLUDED, JOIN, SQL, Case, fn
+from playhouse.postgres_ext import ServerSide
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists, NotFound
 from server.query.sql import Compiler
-from server.storage.db import database, now_ms
+from server.storage.db import database, is_sqlite, now_ms
 from server.storage.models import (
     KIND_ARGUS,
     KIND_MAKE,
@@ -596,15 +597,28 @@ def query_entries(d: t.Descriptor, sel: t.Selection) -> t.Page:
 
 
 def iter_entries(d: t.Descriptor, sel: t.Selection, batch: int = 500) -> Iterator[t.Entry]:
-    """Streams matching entries in order, converting batch by batch."""
+    """Streams matching entries in order, converting batch by batch, without holding
+    the whole result in memory: SQLite steps its cursor row by row; on PostgreSQL a
+    server-side (named) cursor fetches `batch` rows at a time. A named cursor streams
+    only inside a transaction (outside one, PostgreSQL materialises the whole result
+    WITH HOLD at DECLARE), so the stream runs in a read transaction, which also gives
+    the client one consistent snapshot."""
     query, compiler = _filtered(d, sel)
     query = query.order_by(*compiler.order_by(sel.order, Entry.customer))
     if sel.limit:
         query = query.limit(sel.limit)
     if sel.offset:
         query = query.offset(sel.offset)
+    if is_sqlite():
+        yield from _batched(d, query.tuples().iterator(), batch)
+        return
+    with database.atomic():
+        yield from _batched(d, ServerSide(query.tuples(), array_size=batch), batch)
+
+
+def _batched(d: t.Descriptor, rows: Iterator[tuple], batch: int) -> Iterator[t.Entry]:
     chunk: list[tuple] = []
-    for row in query.tuples().iterator():
+    for row in rows:
         chunk.append(row)
         if len(chunk) >= batch:
             yield from _entries(d, chunk)

@@ -151,3 +151,38 @@ def test_concurrent_writers_same_key(server):
     with ThreadPoolExecutor(16) as pool:
         revisions = sorted(r for rs in pool.map(writer, range(16)) for r in rs)
     assert revisions == list(range(1, 16 * 20 + 1))
+
+
+def test_stream_uses_a_server_side_cursor(pg_cluster):
+    """A big stream is read from a named cursor batch by batch (FETCH FORWARD), not
+    materialised: while the client holds the stream open after the first message, the
+    server's session sits in a transaction on a FETCH; all rows arrive, in key order."""
+    import psycopg
+
+    url = pg_cluster.create_database("streaming")
+    cli("user", "add", "root", "--password", "root-pass-1", "--admin", db=url)
+    token = cli("token", "create", "root", db=url).stdout.strip()
+    served = serve(url)
+    try:
+        with DatastoreClient(served.grpc, token=token) as ds:
+            ds.create_descriptor("big")
+            pad = "p" * 2000
+            for start in range(0, 4000, 1000):
+                batch = [
+                    e.EntryInput(key=f"k{i:05}", value=value({"i": i, "pad": pad})) for i in range(start, start + 1000)
+                ]
+                ds.entries.BulkPutEntries(e.BulkPutEntriesRequest(store="big", entries=batch))
+            stream = ds.queries.StreamEntries(q.StreamEntriesRequest(query=q.QueryEntriesRequest(store="big")))
+            first = next(stream)
+            assert first.entry.key == "k00000"
+            time.sleep(0.5)  # the server fills the flow-control window, then waits for us
+            with psycopg.connect(url, autocommit=True) as conn:
+                activity = conn.execute(
+                    "SELECT state, query FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND query LIKE 'FETCH%'"
+                ).fetchall()
+            assert activity and activity[0][0] == "idle in transaction", activity
+            keys = [first.entry.key] + [m.entry.key for m in stream]
+            assert keys == [f"k{i:05}" for i in range(4000)]
+    finally:
+        assert served.stop() == 0
