@@ -81,11 +81,21 @@ def ensure_connection() -> None:
 def connection_errors() -> Iterator[None]:
     """Turns a lost or refused database connection into Unavailable (retryable) and
     drops the broken connections, so calls recover by themselves once the database is
-    back instead of failing on dead pooled connections."""
-    from server.domain.errors import Unavailable
+    back instead of failing on dead pooled connections.
+
+    Also the safety net for values the database refuses (DataError): PostgreSQL stores
+    no NUL character in text or in jsonb strings, which SQLite accepts. The transaction
+    has rolled back, so nothing was written; the caller gets INVALID_ARGUMENT naming
+    the problem instead of an internal error (found by the schemathesis fuzz test)."""
+    from server.domain.errors import InvalidArgument, Unavailable
 
     try:
         yield
+    except peewee.DataError as exc:
+        detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
+        raise InvalidArgument(
+            f"the database cannot store or compare a value: {detail}", reason="INVALID_VALUE"
+        ) from exc
     except (peewee.OperationalError, peewee.InterfaceError) as exc:
         _discard_connections()
         raise Unavailable("the database is unavailable; retry shortly", reason="DATABASE_UNAVAILABLE") from exc

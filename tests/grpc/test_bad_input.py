@@ -103,3 +103,31 @@ def test_unknown_junction(admin, store):
     request.conditions.add(path="a", op=q.OPERATOR_EQ).value.CopyFrom(value(1))
     err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, admin.call, admin.queries.QueryEntries, request)
     assert violations(err) == ["junction"]
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        dict(key="k", value=value({"a": "nul\x00inside"})),
+        dict(key="k", value=value({"nul\x00key": 1})),
+    ],
+)
+def test_nul_characters_in_values(request, admin, store, request_kwargs):
+    """SQLite stores NUL characters in JSON strings; PostgreSQL's jsonb cannot, and says
+    so as INVALID_ARGUMENT (not an internal error), with nothing written."""
+    call = lambda: admin.call(admin.entries.PutEntry, e.PutEntryRequest(store=store, **request_kwargs))  # noqa: E731
+    if request.config.getoption("--backend") == "postgresql":
+        err = expect_error(grpc.StatusCode.INVALID_ARGUMENT, call)
+        assert "NUL" in err.details() or "\\u0000" in err.details(), err.details()
+        assert count(admin, store) == 0
+    else:
+        assert call().entry.value == request_kwargs["value"]
+
+
+def test_nul_character_in_a_filter_value(admin, store):
+    admin.call(admin.entries.PutEntry, e.PutEntryRequest(store=store, key="k", value=value({"a": "x"})))
+    request = q.QueryEntriesRequest(store=store, filters=["a:eq:x\x00y"])
+    try:
+        assert admin.call(admin.queries.QueryEntries, request).total_size == 0  # SQLite: no match
+    except grpc.RpcError as err:
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err.details()  # PostgreSQL
