@@ -93,7 +93,8 @@ def tempdir() -> str:
 
 def database_url(arg: str | None, name: str) -> str:
     """--db: a URL as given; "postgresql" alone starts a throwaway PostgreSQL 15 cluster
-    (the test harness's, stopped at exit) with a database `name`; none: a temp SQLite file."""
+    (the test harness's, stopped at exit; durable: fsync at commit as by default) with a
+    database `name`; none: a temp SQLite file."""
     if not arg:
         return f"sqlite:///{tempdir()}/{name}.db"
     if arg != "postgresql":
@@ -102,6 +103,6 @@ def database_url(arg: str | None, name: str) -> str:
 
     from tests.pg_harness import start_cluster
 
-    cluster = start_cluster()
+    cluster = start_cluster(durable=True)
     atexit.register(cluster.stop)
     return cluster.create_database(name)

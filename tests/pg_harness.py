@@ -55,6 +55,7 @@ class Cluster:
     root: str
     port: int
     as_postgres: bool
+    durable: bool = False
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         cmd = list(args)
@@ -78,8 +79,8 @@ class Cluster:
         """Starts the (stopped) server of this cluster."""
         self._run(
             os.path.join(self.bin_dir, "pg_ctl"), "-D", self.data, "-l", os.path.join(self.root, "log"), "-w",
-            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+            + ("" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"),
             "start",
         )  # fmt: skip
 
@@ -101,14 +102,16 @@ class Cluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster() -> Cluster:
+def start_cluster(durable: bool = False) -> Cluster:
+    """durable: PostgreSQL's defaults (fsync at commit), for benchmarks that compare
+    with stores that sync; tests run without, for speed."""
     bin_dir = ensure_installed()
     as_postgres = os.geteuid() == 0
     root = tempfile.mkdtemp(prefix="datastore-pg-")
     if as_postgres:
         shutil.chown(root, "postgres", "postgres")
         os.chmod(root, 0o700)
-    cluster = Cluster(bin_dir, root, _free_port(), as_postgres)
+    cluster = Cluster(bin_dir, root, _free_port(), as_postgres, durable)
     try:
         cluster.start()
     except subprocess.CalledProcessError as exc:
