@@ -111,13 +111,22 @@ def harness_db_url(request, tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+@pytest.fixture(scope="session")
+def new_database(request, tmp_path_factory):
+    """Makes fresh, empty databases on the selected backend (SQLite files, or databases
+    on the session's PostgreSQL cluster), for tests that run `datastore` as processes."""
+
+    def make() -> str:
+        if request.config.getoption("--backend") == "postgresql":
+            return request.getfixturevalue("pg_cluster").create_database(f"p{uuid.uuid4().hex[:12]}")
+        return f"sqlite:///{tmp_path_factory.mktemp('process') / 'process.db'}"
+
+    return make
+
+
 @pytest.fixture
-def process_db(request, tmp_path):
-    """A fresh, empty database on the selected backend, for tests that run `datastore`
-    as real processes."""
-    if request.config.getoption("--backend") == "postgresql":
-        return request.getfixturevalue("pg_cluster").create_database(f"p{uuid.uuid4().hex[:12]}")
-    return f"sqlite:///{tmp_path / 'process.db'}"
+def process_db(new_database):
+    return new_database()
 
 
 @pytest.fixture(scope="session")

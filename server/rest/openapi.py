@@ -1,7 +1,7 @@
 """The shim's OpenAPI 3.0 document (GET /openapi.json), generated from the same
 google.api.http rules the router serves, so it lists exactly the routes that exist.
 
-Per route: the path (captures become `{field.path}` parameters), query parameters
+Per route: the path (captures become `{field_path}` parameters), query parameters
 (every input field not bound by the path or the body, nested singular messages as
 dotted names, as the transcoder accepts them), the JSON body (`body: "*"` or one
 field), and the success status. Schemas are the proto messages in proto3 JSON form

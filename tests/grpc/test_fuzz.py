@@ -146,12 +146,9 @@ METHODS = [(service, method) for service in service_descriptors() for method in 
 
 
 @pytest.fixture(scope="module")
-def target(request, tmp_path_factory):
+def target(new_database):
     """A server of its own, called with Basic credentials: fuzzed calls revoke tokens."""
-    if request.config.getoption("--backend") == "postgresql":
-        url = request.getfixturevalue("pg_cluster").create_database("grpc_fuzz")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('grpcfuzz') / 'fuzz.db'}"
+    url = new_database()
     cli("user", "add", "root", "--password", "root-pass-1", "--admin", "--global-data", db=url)
     served = serve(url)
     basic = {"authorization": "Basic " + base64.b64encode(b"root:root-pass-1").decode()}

@@ -25,12 +25,9 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def target(request, tmp_path_factory):
+def target(new_database):
     """A server of its own: the fuzzer deletes, refreshes tokens and changes sharing."""
-    if request.config.getoption("--backend") == "postgresql":
-        url = request.getfixturevalue("pg_cluster").create_database("openapi_fuzz")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+    url = new_database()
     cli("user", "add", "root", "--password", "root-pass-1", "--admin", "--global-data", db=url)
     token = cli("token", "create", "root", "--days", "1", db=url).stdout.strip()
     served = serve(url)
