@@ -9,6 +9,7 @@ import pytest
 
 from datastore.v1 import entry_pb2 as e
 from datastore.v1 import query_pb2 as q
+from datastore.v1 import query_pb2_grpc
 from datastore_client import DatastoreClient, DatastoreError
 from datastore_client.client import value_of
 from tests.grpc.test_query import DOCS
@@ -172,17 +173,26 @@ def test_stream_uses_a_server_side_cursor(pg_cluster):
                     e.EntryInput(key=f"k{i:05}", value=value({"i": i, "pad": pad})) for i in range(start, start + 1000)
                 ]
                 ds.entries.BulkPutEntries(e.BulkPutEntriesRequest(store="big", entries=batch))
-            stream = ds.queries.StreamEntries(q.StreamEntriesRequest(query=q.QueryEntriesRequest(store="big")))
-            first = next(stream)
-            assert first.entry.key == "k00000"
-            time.sleep(0.5)  # the server fills the flow-control window, then waits for us
-            with psycopg.connect(url, autocommit=True) as conn:
+        # A plain channel without BDP probing: its HTTP/2 window stays small (64 KiB), so
+        # the 8 MB stream cannot all be buffered on our side while we hold it open.
+        channel = grpc.insecure_channel(served.grpc, options=[("grpc.http2.bdp_probe", 0)])
+        streams = query_pb2_grpc.QueryServiceStub(channel)
+        request = q.StreamEntriesRequest(query=q.QueryEntriesRequest(store="big"))
+        stream = streams.StreamEntries(request, metadata=[("authorization", f"Token {token}")], timeout=60)
+        first = next(stream)
+        assert first.entry.key == "k00000"
+        activity: list = []
+        deadline = time.monotonic() + 10
+        with psycopg.connect(url, autocommit=True) as conn:
+            while not activity and time.monotonic() < deadline:
+                time.sleep(0.1)  # until the server has filled the window and waits for us
                 activity = conn.execute(
                     "SELECT state, query FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND query LIKE 'FETCH%'"
+                    "AND pid <> pg_backend_pid() AND state = 'idle in transaction' AND query LIKE 'FETCH%'"
                 ).fetchall()
-            assert activity and activity[0][0] == "idle in transaction", activity
-            keys = [first.entry.key] + [m.entry.key for m in stream]
-            assert keys == [f"k{i:05}" for i in range(4000)]
+        assert activity, "no server-side cursor held open while the stream waits"
+        keys = [first.entry.key] + [m.entry.key for m in stream]
+        assert keys == [f"k{i:05}" for i in range(4000)]
+        channel.close()
     finally:
         assert served.stop() == 0
