@@ -38,6 +38,12 @@ class Served:
             self.proc.kill()
             raise
 
+    def stop_checked(self) -> None:
+        """Stops with SIGTERM, expects exit 0 and no traceback in what the server logged."""
+        assert self.stop() == 0
+        rest = self.proc.stdout.read()
+        assert "Traceback" not in rest, rest[-4000:]
+
 
 def serve(db: str, *extra: str, env: dict | None = None, timeout: float = 60) -> Served:
     proc = subprocess.Popen(

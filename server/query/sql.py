@@ -275,6 +275,14 @@ def like_to_glob(pattern: str) -> str:
     return "".join(out)
 
 
+def path_expression(database: Any, value_field: Any, path: Path) -> Any:
+    """The value at path, spelled exactly as compiled queries spell it (what an
+    expression index over that path must be built on: server/storage/indexes.py)."""
+    if _is_postgres(database):
+        return _Postgres(value_field)._extract(path)
+    return fn.json_extract(value_field, _Sqlite.json_path(path))
+
+
 def _is_postgres(database: Any) -> bool:
     db = getattr(database, "obj", database)  # unwrap a DatabaseProxy
     return isinstance(db, peewee.PostgresqlDatabase)

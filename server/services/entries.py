@@ -88,8 +88,7 @@ class EntryService:
         # revision), atomic by itself: without BEGIN/COMMIT it is 1 round trip instead
         # of 3 on PostgreSQL (Put c=1 ~530 -> see bench/README.md). Only a customer that
         # must be looked up first needs the transaction around both.
-        one_statement = customer in principal.writable or customer == t.GLOBAL_CUSTOMER_ID
-        with contextlib.nullcontext() if one_statement else write_transaction():
+        with contextlib.nullcontext() if self._customer_known(principal, customer) else write_transaction():
             self._require_customer(principal, customer)
             written = repos.put_entries(
                 d, customer, [(key, value)], principal.user_id, expected_revision=expected_revision
@@ -136,10 +135,15 @@ class EntryService:
             return repos.delete_entries(d, customer, clean, principal.user_id)
 
     @staticmethod
-    def _require_customer(principal: t.Principal, customer_id: int) -> None:
-        # Own and granted customers exist (foreign keys); only admins can address any
-        # other, so only then can it be missing: say so instead of failing on the key.
-        if customer_id in principal.writable or customer_id == t.GLOBAL_CUSTOMER_ID:
+    def _customer_known(principal: t.Principal, customer_id: int) -> bool:
+        """Own and granted customers exist (foreign keys), and so does the global one."""
+        return customer_id in principal.writable or customer_id == t.GLOBAL_CUSTOMER_ID
+
+    @classmethod
+    def _require_customer(cls, principal: t.Principal, customer_id: int) -> None:
+        # Only admins can address any other customer, so only then can it be missing:
+        # say so instead of failing on the foreign key.
+        if cls._customer_known(principal, customer_id):
             return
         if not repos.customer_exists(customer_id):
             raise NotFound(

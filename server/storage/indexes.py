@@ -22,7 +22,7 @@ import peewee
 
 from server.domain.errors import InvalidArgument
 from server.query.ast import Path
-from server.query.sql import _Postgres, _Sqlite  # the dialects own the spelling of a path
+from server.query.sql import path_expression
 
 PREFIX = "entry_json_"
 
@@ -39,12 +39,7 @@ def index_name(text: str) -> str:
 
 
 def _expression(db: peewee.Database, path: Path) -> str:
-    ctx = db.get_sql_context()
-    if isinstance(db, peewee.PostgresqlDatabase):
-        node = _Postgres(peewee.SQL("value"))._extract(path)
-    else:
-        node = peewee.fn.json_extract(peewee.SQL("value"), _Sqlite.json_path(path))
-    sql, params = ctx.sql(node).query()
+    sql, params = db.get_sql_context().sql(path_expression(db, peewee.SQL("value"), path)).query()
     assert not params, "paths are literals"
     return sql
 
