@@ -35,6 +35,7 @@ from datastore.v1 import (
     sharing_pb2_grpc,
 )
 from server.api.interceptors import AuthInterceptor, DbConnectionInterceptor, ErrorInterceptor
+from server.api.registration import register
 from server.api.servicers.argus import ArgusDescriptorServicer, ArgusStoreServicer
 from server.api.servicers.auth import AuthServicer
 from server.api.servicers.descriptor import DescriptorServicer
@@ -168,7 +169,7 @@ class DatastoreServer:
             (dhis2_pb2_grpc.add_SharingServiceServicer_to_server, Dhis2SharingServicer(dhis2)),
         ]
         for add, servicer in registrations:
-            add(servicer, server)
+            register(server, add, servicer)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
         return server

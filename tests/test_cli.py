@@ -58,7 +58,9 @@ def test_serve_prints_listeners_and_stops_cleanly(db):
     assert served.grpc.startswith("127.0.0.1:") and served.http.startswith("127.0.0.1:")
     import httpx
 
-    r = httpx.get(f"http://{served.http}/anything")
+    r = httpx.get(f"http://{served.http}/anything")  # anonymous: 401 before anything else
+    assert r.status_code == 401 and r.json()["error"]["code"] == 401
+    r = httpx.get(f"http://{served.http}/anything", auth=("root", "root-pass-1"))
     assert r.status_code == 404 and r.json()["error"]["code"] == 404
     assert served.stop(signal.SIGINT) == 0
 

@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import grpc
-from google.protobuf import message_factory
+from google.protobuf import empty_pb2, message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import status_pb2
 
+from server.api.interceptors import is_open
 from server.rest import dialects, openapi
 from server.rest.dialects.base import Problem
 from server.rest.rules import Route, Router, routes_for
@@ -30,6 +31,7 @@ FORWARDED_HEADERS = (b"authorization", b"argus-api-key", b"x-request-id")
 OPENAPI_PATH = "/openapi.json"
 MAX_BODY_BYTES = 16 * 1024 * 1024  # as the gRPC listener's message limit
 CALL_TIMEOUT_S = 60.0
+WHO_AM_I = "/datastore.v1.AuthService/GetCurrentUser"  # checks credentials and nothing else
 
 
 class RestApp:
@@ -96,67 +98,39 @@ class RestApp:
             return
         match = self.router.match(method, path)
         dialect = dialects.get(match.route.dialect if match else (self.router.dialect_for_path(path) or "google"))
+        headers = dict(scope["headers"])
+        metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)
+        open_route = match is not None and is_open(match.route.grpc_path)
         try:
+            if not open_route and not _has_credentials(headers):
+                raise _Refused(_no_route(method, path, self.router.allowed(path)) if match is None else None)
             if match is None:
-                allowed = self.router.allowed(path)
-                if allowed:
-                    problem = Problem(
-                        grpc.StatusCode.UNIMPLEMENTED,
-                        f"method {method} is not allowed on {scope['path']}; allowed: {', '.join(allowed)}",
-                        http_status=405,
-                    )
-                    await self._send_problem(send, dialect, problem, {"allow": ", ".join(allowed)})
-                else:
-                    await self._send_problem(
-                        send,
-                        dialect,
-                        Problem(
-                            grpc.StatusCode.NOT_FOUND,
-                            f"no such path: {method} {scope['path']}",
-                            reason="NO_ROUTE",
-                            http_status=404,
-                        ),
-                    )
-                return
-            headers = dict(scope["headers"])
+                raise _Refused(_no_route(method, path, self.router.allowed(path)))
             body = _as_json_body(await self._body(receive, headers), headers.get(b"content-type", b""))
             if body is None:
-                problem = Problem(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    "unsupported content type: send application/json",
-                    reason="UNSUPPORTED_MEDIA_TYPE",
-                    http_status=415,
+                raise _Refused(
+                    Problem(
+                        grpc.StatusCode.INVALID_ARGUMENT,
+                        "unsupported content type: send application/json",
+                        reason="UNSUPPORTED_MEDIA_TYPE",
+                        http_status=415,
+                    )
                 )
-                await self._send_problem(send, dialect, problem)
-                return
             query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-            request = build_request(match.route, match.variables, query, body)
+            request = build_request(match.route, match.variables, query, body, dialect.parsing)
             if_match = headers.get(b"if-match")
             if if_match and "etag" in request.DESCRIPTOR.fields_by_name and not request.etag:
                 request.etag = if_match.decode("latin-1")  # AIP-154 etag field <- If-Match
-            metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)
             payload = await self._invoke(match.route, request, metadata)
-        except TranscodeError as exc:
-            problem = Problem(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                exc.message,
-                reason="BAD_REQUEST",
-                field_violations=[(exc.field, exc.message)],
-            )
-            await self._send_problem(send, dialect, problem)
-            return
-        except _BodyTooLarge:
-            problem = Problem(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"request body is larger than {self.max_body} bytes",
-                reason="BODY_TOO_LARGE",
-                http_status=413,
-            )
-            await self._send_problem(send, dialect, problem)
+        except (_Refused, TranscodeError, _BodyTooLarge) as exc:
+            # Refused before the call: who is asking is checked first, so anonymous or
+            # badly authenticated junk is 401, as the method itself would answer.
+            problem = None if open_route else await self._authentication_problem(metadata)
+            await self._send_problem(send, dialect, problem or _problem_of(exc, self.max_body))
             return
         except grpc.aio.AioRpcError as err:
             problem = Problem.from_status(err.code(), err.details() or "", _status_of(err))
-            if problem.code == grpc.StatusCode.ABORTED and dict(scope["headers"]).get(b"if-match"):
+            if problem.code == grpc.StatusCode.ABORTED and headers.get(b"if-match"):
                 problem.http_status = 412  # the If-Match precondition failed (RFC 9110)
             await self._send_problem(send, dialect, problem)
             return
@@ -169,6 +143,20 @@ class RestApp:
         status = match.route.success_status
         etag = _etag_of(payload)
         await _send_json(send, status, dialect.success_body(payload, status), {"etag": f'"{etag}"'} if etag else None)
+
+    async def _authentication_problem(self, metadata) -> Problem | None:
+        """What the gRPC listener's authentication says of these credentials: None when
+        they are valid, else its error (401; 503 while the database is unreachable)."""
+        call = self.channel().unary_unary(
+            WHO_AM_I,
+            request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=lambda data: data,
+        )
+        try:
+            await call(empty_pb2.Empty(), metadata=metadata, timeout=CALL_TIMEOUT_S)
+        except grpc.aio.AioRpcError as err:
+            return Problem.from_status(err.code(), err.details() or "", _status_of(err))
+        return None
 
     async def _send_openapi(self, send) -> None:
         """The OpenAPI document of exactly these routes (server/rest/openapi.py)."""
@@ -202,9 +190,9 @@ class RestApp:
             if not message.get("more_body"):
                 return b"".join(chunks)
 
-    async def _send_problem(self, send, dialect, problem: Problem, extra_headers: dict[str, str] | None = None) -> None:
+    async def _send_problem(self, send, dialect, problem: Problem) -> None:
         status = dialect.http_status(problem)
-        headers = {**dialect.error_headers(problem, status), **(extra_headers or {})}
+        headers = {**dialect.error_headers(problem, status), **problem.extra_headers}
         await _send_json(send, status, dialect.error_body(problem, status), headers)
 
 
@@ -222,6 +210,49 @@ def _etag_of(payload: Any) -> str | None:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class _Refused(Exception):
+    """A request the shim answers itself (no route, wrong method, content type)."""
+
+    def __init__(self, problem: Problem | None) -> None:
+        self.problem = problem
+
+
+def _has_credentials(headers: dict[bytes, bytes]) -> bool:
+    return bool(headers.get(b"authorization") or headers.get(b"argus-api-key"))
+
+
+def _no_route(method: str, path: str, allowed: list[str]) -> Problem:
+    shown = path.split("?")[0][:200]
+    if allowed:
+        problem = Problem(
+            grpc.StatusCode.UNIMPLEMENTED,
+            f"method {method} is not allowed on {shown}; allowed: {', '.join(allowed)}",
+            http_status=405,
+        )
+        problem.extra_headers = {"allow": ", ".join(allowed)}
+        return problem
+    return Problem(grpc.StatusCode.NOT_FOUND, f"no such path: {method} {shown}", reason="NO_ROUTE", http_status=404)
+
+
+def _problem_of(exc: Exception, max_body: int) -> Problem:
+    if isinstance(exc, TranscodeError):
+        return Problem(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            exc.message,
+            reason="BAD_REQUEST",
+            field_violations=[(exc.field, exc.message)],
+        )
+    if isinstance(exc, _BodyTooLarge):
+        return Problem(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"request body is larger than {max_body} bytes",
+            reason="BODY_TOO_LARGE",
+            http_status=413,
+        )
+    assert isinstance(exc, _Refused) and exc.problem is not None
+    return exc.problem
 
 
 def _as_json_body(body: bytes, content_type: bytes) -> bytes | None:

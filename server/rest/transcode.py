@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import json_format
@@ -25,6 +28,32 @@ _INT_TYPES = {
     FieldDescriptor.TYPE_SFIXED64,
 }  # fmt: skip
 _FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
+_INT_RANGES = {
+    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SINT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_FIXED32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SINT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
+    FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
+}
+# A \u escape of a UTF-16 surrogate: only then can decoded JSON hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+@dataclass(frozen=True)
+class Parsing:
+    """How strictly a dialect reads requests, as the API it reproduces does."""
+
+    unknown_fields_ok: bool = False  # unknown JSON members in a body are ignored
+    unknown_query_ok: bool = False  # unknown query parameters are ignored
+    empty_object_is_no_body: bool = False  # `{}` or `null` on a call that takes no body
+
+
+STRICT = Parsing()
 _WELL_KNOWN_JSON = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.ListValue"}
 
 
@@ -65,9 +94,16 @@ def _resolve(message: Message, path: str, param: str) -> tuple[Message, FieldDes
 def _scalar(f: FieldDescriptor, text: str, param: str) -> Any:
     try:
         if f.type in _INT_TYPES:
-            return int(text)
+            low, high = _INT_RANGES[f.type]
+            number = int(text)
+            if not low <= number <= high:
+                raise TranscodeError(f"parameter '{param}' must be between {low} and {high}, got '{text}'", param)
+            return number
         if f.type in _FLOAT_TYPES:
-            return float(text)
+            number = float(text)
+            if not math.isfinite(number):
+                raise ValueError
+            return number
         if f.type == FieldDescriptor.TYPE_BOOL:
             if text.lower() in ("true", "1", ""):
                 return True
@@ -100,7 +136,10 @@ def set_text(message: Message, path: str, values: list[str], param: str) -> None
         if f.message_type.full_name not in _WELL_KNOWN_JSON:
             raise TranscodeError(f"parameter '{param}' names a message; name one of its fields", param)
         holder = getattr(target, f.name)
-        json_format.Parse(json.dumps(values[0] if len(values) == 1 else values), holder)
+        try:
+            json_format.ParseDict(values[0] if len(values) == 1 else values, holder)
+        except (json_format.ParseError, ValueError) as exc:
+            raise TranscodeError(f"parameter '{param}': {_clean(str(exc))}", param) from None
         return
     if f.is_repeated:
         getattr(target, f.name).extend(_scalar(f, v, param) for v in values)
@@ -119,13 +158,15 @@ def _bound_roots(route: Route) -> set[str]:
     return {c.field_path for c in route.captures}
 
 
-def build_request(route: Route, variables: dict[str, str], query: list[tuple[str, str]], body: bytes) -> Message:
+def build_request(
+    route: Route, variables: dict[str, str], query: list[tuple[str, str]], body: bytes, parsing: Parsing = STRICT
+) -> Message:
     from google.protobuf import message_factory
 
     message = message_factory.GetMessageClass(route.method.input_type)()
     if route.body:
-        _apply_body(message, route, body)
-    elif body.strip():
+        _apply_body(message, route, body, parsing)
+    elif body.strip() and not (parsing.empty_object_is_no_body and decode_json(body) in ({}, None)):
         raise TranscodeError("this call takes no request body", "body")
     for path, value in variables.items():
         set_text(message, path, [value], path)
@@ -142,8 +183,47 @@ def build_request(route: Route, variables: dict[str, str], query: list[tuple[str
         path = _query_key(key)
         if path.split(".")[0] in blocked or _camel_root(message, path) in blocked:
             raise TranscodeError(f"parameter '{key}' is already given by the path or body", key)
+        if parsing.unknown_query_ok and not _known(message.DESCRIPTOR, path):
+            continue
         set_text(message, path, grouped[key], key)
     return message
+
+
+def _known(descriptor: Descriptor, path: str) -> bool:
+    for part in path.split("."):
+        f = _lookup(descriptor, part) if descriptor is not None else None
+        if f is None:
+            return False
+        descriptor = f.message_type
+    return True
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return number
+
+
+def decode_json(body: bytes) -> Any:
+    """A request body as JSON data, or TranscodeError naming what is wrong with it: not
+    UTF-8, not JSON, nested too deep, a number out of range (1e999, NaN, Infinity, an
+    integer of thousands of digits) or a lone UTF-16 surrogate (`"\\ud800"`)."""
+    try:
+        data = json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_reject_constant)
+        if _SURROGATE_ESCAPE.search(body):
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
+        return data
+    except UnicodeError as exc:
+        raise TranscodeError(f"request body is not valid UTF-8 text: {exc.reason}", "body") from None
+    except RecursionError:
+        raise TranscodeError("request body nests too deep", "body") from None
+    except ValueError as exc:
+        raise TranscodeError(f"request body is not valid JSON: {exc}", "body") from None
 
 
 def _camel_root(message: Message, path: str) -> str:
@@ -151,14 +231,8 @@ def _camel_root(message: Message, path: str) -> str:
     return f.name if f else ""
 
 
-def _apply_body(message: Message, route: Route, body: bytes) -> None:
-    if not body.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise TranscodeError(f"request body is not valid JSON: {exc}", "body") from None
+def _apply_body(message: Message, route: Route, body: bytes, parsing: Parsing) -> None:
+    data: Any = decode_json(body) if body.strip() else {}
     target: Message = message
     if route.body != "*":
         target_holder, f = _resolve(message, route.body, route.body)
@@ -170,9 +244,17 @@ def _apply_body(message: Message, route: Route, body: bytes) -> None:
     elif not isinstance(data, dict):
         raise TranscodeError("request body must be a JSON object", "body")
     try:
-        json_format.ParseDict(data, target)
+        json_format.ParseDict(data, target, ignore_unknown_fields=parsing.unknown_fields_ok)
     except json_format.ParseError as exc:
-        raise TranscodeError(f"request body: {_clean(str(exc))}", "body") from None
+        text = _clean(str(exc))
+        if "recursion depth" in text:
+            text = f"nests deeper than {_MAX_DEPTH} levels"
+        raise TranscodeError(f"request body: {text}", "body") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # what ParseDict lets through
+        raise TranscodeError(f"request body: {_clean(str(exc)) or 'cannot be read'}", "body") from None
+
+
+_MAX_DEPTH = 100  # json_format's message recursion limit
 
 
 def _clean(text: str) -> str:

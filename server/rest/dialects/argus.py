@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 
 from server.rest.dialects.base import Dialect, Problem
+from server.rest.transcode import Parsing
 
 # Seed 003: "412 Precondition Failed ... the request is invalid, either because some
 # constraint is not satisfied, or because some of the provided parameters are invalid",
@@ -69,6 +70,8 @@ class ArgusDialect(Dialect):
     name = "argus"
     overrides = {code: 412 for code in _412}
     unsupported_media_status = 405  # seed 003: unsupported content type -> 405
+    # The Argus SDK sends `{}` on calls that take no body; Argus does not read it.
+    parsing = Parsing(empty_object_is_no_body=True)
 
     def error_body(self, problem: Problem, http_status: int) -> Any:
         now = int(time.time() * 1000)

@@ -9,6 +9,8 @@ import grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2, status_pb2
 
+from server.rest.transcode import STRICT
+
 # google/rpc/code.proto "HTTP Mapping" comments: the default table.
 CODE_TO_HTTP: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.OK: 200,
@@ -41,6 +43,7 @@ class Problem:
     field_violations: list[tuple[str, str]] = field(default_factory=list)
     details: list[dict] = field(default_factory=list)  # the google.rpc details as JSON
     http_status: int | None = None  # set by the shim for its own errors (404, 405, 413, 415)
+    extra_headers: dict[str, str] = field(default_factory=dict)  # e.g. Allow on a 405
 
     @classmethod
     def from_status(cls, code: grpc.StatusCode, message: str, status: status_pb2.Status | None) -> Problem:
@@ -81,6 +84,7 @@ class Dialect:
     name = ""
     overrides: dict[grpc.StatusCode, int] = {}
     unsupported_media_status = 415
+    parsing = STRICT  # how strictly requests are read: as strictly as the original API
 
     def http_status(self, problem: Problem) -> int:
         if problem.http_status == 415:

@@ -10,12 +10,17 @@ from typing import Any
 import grpc
 
 from server.rest.dialects.base import Dialect, Problem
+from server.rest.transcode import Parsing
 
 
 class Dhis2Dialect(Dialect):
     name = "dhis2"
     # DHIS2 answers a state conflict (encryption off, a concurrent change) with 409.
     overrides = {grpc.StatusCode.FAILED_PRECONDITION: 409}
+    # Spring/Jackson as DHIS2 runs them: unknown JSON members and query parameters are
+    # ignored (clients post back the `meta` they read from /api/sharing), and a body on a
+    # call that takes none is not read.
+    parsing = Parsing(unknown_fields_ok=True, unknown_query_ok=True, empty_object_is_no_body=True)
 
     def error_body(self, problem: Problem, http_status: int) -> Any:
         try:

@@ -8,10 +8,13 @@ from typing import Any
 import grpc
 
 from server.rest.dialects.base import Dialect, Problem
+from server.rest.transcode import Parsing
 
 
 class TokenAuthDialect(Dialect):
     name = "tokenauth"
+    # Django REST framework serializers ignore members they do not declare.
+    parsing = Parsing(unknown_fields_ok=True, empty_object_is_no_body=True)
 
     def error_body(self, problem: Problem, http_status: int) -> Any:
         if problem.code == grpc.StatusCode.INVALID_ARGUMENT:

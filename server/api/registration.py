@@ -1,0 +1,76 @@
+"""Registers servicers so that request bytes that do not decode become INVALID_ARGUMENT.
+
+grpcio answers a request its deserializer cannot parse with INTERNAL ("Exception
+deserializing request!") before any interceptor runs, so a malformed message would look
+like a server fault and would skip authentication. Here every generated handler gets a
+deserializer that never raises: it hands a `Malformed` marker to the behaviour, which
+raises InvalidArgument from inside the call, after the interceptors (authentication
+first, then the one error mapping) have run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from server.domain.errors import InvalidArgument
+
+
+class Malformed:
+    __slots__ = ("why",)
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+def _safe(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    def parse(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except (DecodeError, RecursionError, ValueError) as exc:
+            return Malformed(str(exc) or type(exc).__name__)
+
+    return parse
+
+
+def _checked(behaviour: Callable) -> Callable:
+    def call(request, context):
+        if isinstance(request, Malformed):
+            raise InvalidArgument(f"the request message cannot be decoded: {request.why}", reason="MALFORMED_MESSAGE")
+        return behaviour(request, context)
+
+    return call
+
+
+def _wrap(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    if handler.request_deserializer is None:
+        return handler
+    kind = "unary_unary" if handler.unary_unary else "unary_stream" if handler.unary_stream else None
+    if kind is None:  # client streaming is not used by this API
+        return handler
+    return handler._replace(
+        request_deserializer=_safe(handler.request_deserializer), **{kind: _checked(getattr(handler, kind))}
+    )
+
+
+class _Registrar:
+    """Stands in for the grpc.Server a generated add_*_to_server function is given."""
+
+    def __init__(self, server: grpc.Server) -> None:
+        self.server = server
+
+    def add_generic_rpc_handlers(self, handlers) -> None:
+        pass  # add_registered_method_handlers below registers both forms
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        wrapped = {name: _wrap(h) for name, h in handlers.items()}
+        self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, wrapped),))
+        self.server.add_registered_method_handlers(service, wrapped)
+
+
+def register(server: grpc.Server, add: Callable[[Any, Any], None], servicer: Any) -> None:
+    """`add(servicer, server)` for a generated add_*_Servicer_to_server, with safe decoding."""
+    add(servicer, _Registrar(server))
