@@ -1,4 +1,4 @@
-"""The one code generator: protos/ -> clients/ (messages, gRPC stubs, .pyi stubs).
+"""The one code generator: protos/ -> clients/ (messages, gRPC stubs, typed .pyi stubs).
 
 Usage:
     python tools/gen_protos.py           # regenerate clients/datastore/**
@@ -6,7 +6,9 @@ Usage:
 
 The google/api/*.proto imports are taken from the installed googleapis-common-protos
 wheel (it ships the .proto sources) and copied to build/third_party_protos/ so that
-`buf lint` sees the same files offline.
+`buf lint` sees the same files offline. The .pyi stubs of messages and of gRPC stubs and
+servicers come from mypy-protobuf (protoc-gen-mypy, protoc-gen-mypy_grpc; a dev
+dependency), so mypy checks code that uses them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ def well_known_include() -> Path:
     return Path(grpc_tools.__file__).parent / "_proto"
 
 
+def plugin(name: str) -> str:
+    """--plugin=protoc-gen-NAME=PATH, from this interpreter's environment (or PATH)."""
+    path = Path(sys.executable).parent / f"protoc-gen-{name}"
+    found = str(path) if path.exists() else shutil.which(f"protoc-gen-{name}")
+    if not found:
+        raise SystemExit(f"protoc-gen-{name} not found: pip install -e '.[dev]' (mypy-protobuf)")
+    return f"--plugin=protoc-gen-{name}={found}"
+
+
 def generate(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     include = copy_google_protos()
@@ -52,9 +63,12 @@ def generate(out: Path) -> None:
         f"-I{PROTOS}",
         f"-I{include}",
         f"-I{well_known_include()}",
+        plugin("mypy"),
+        plugin("mypy_grpc"),
         f"--python_out={out}",
-        f"--pyi_out={out}",
+        f"--mypy_out=quiet:{out}",
         f"--grpc_python_out={out}",
+        f"--mypy_grpc_out=quiet:{out}",
         *sources,
     ]
     from grpc_tools import protoc
@@ -96,9 +110,11 @@ def main() -> int:
             return 1
         print("generated code is up to date")
         return 0
-    if target.exists():
-        shutil.rmtree(target)
-    generate(CLIENTS)
+    with tempfile.TemporaryDirectory() as tmp:  # a failing protoc leaves clients/ as it was
+        generate(Path(tmp))
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(Path(tmp) / GENERATED_PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__"))
     print(f"generated {target.relative_to(ROOT)}")
     return 0
 
