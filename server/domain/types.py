@@ -115,6 +115,7 @@ class DescriptorSearch:
     exclude: bool = False
     sort: tuple[tuple[str, bool], ...] = (("name", False),)  # (field, descending)
     include_deleted: bool = False
+    deleted: bool | None = None  # True: only deleted ones, False: none, None: no filter
     limit: int = 0
     offset: int = 0
 
@@ -133,6 +134,9 @@ class Selection:
     limit: int = 0
     offset: int = 0
     include_deleted: bool = False
+    # True: only deleted entries, False: no deleted ones (expired ones stay with
+    # include_deleted), None: no filter. Applied on top of include_deleted.
+    deleted: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class EntryQuery:
     limit: int = 0
     offset: int = 0
     include_deleted: bool = False
+    deleted: bool | None = None  # see Selection.deleted
 
 
 class QueryService:
@@ -56,6 +57,7 @@ class QueryService:
             limit=q.limit,
             offset=q.offset,
             include_deleted=q.include_deleted,
+            deleted=q.deleted,
         )
         return d, sel
 

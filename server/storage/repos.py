@@ -278,6 +278,8 @@ def search_descriptors(search: t.DescriptorSearch) -> t.Page:
     query = Descriptor.select().where(Descriptor.kind == KIND_ARGUS)
     if not search.include_deleted:
         query = query.where(~Descriptor.deleted)
+    if search.deleted is not None:
+        query = query.where(Descriptor.deleted == search.deleted)
     if search.keywords:
         # peewee's contains() is a case-insensitive substring match on both databases.
         per_word = [
@@ -565,6 +567,8 @@ def _filtered(d: t.Descriptor, sel: t.Selection) -> tuple[peewee.ModelSelect, Co
         query = query.where(Entry.key.in_(list(sel.keys)))
     if not sel.include_deleted:
         query = query.where(_alive(d, now_ms()))
+    if sel.deleted is not None:
+        query = query.where(Entry.deleted == sel.deleted)
     if sel.where is not None:
         query = query.where(compiler.where(sel.where))
     return query, compiler

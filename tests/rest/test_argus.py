@@ -219,3 +219,108 @@ def test_argus_and_canonical_views_agree(argus, harness):
     assert entry["value"] == "hello"
     argus_entry = argus.get(f"/datastores/v1/store/{store}/k").json()["data"]
     assert argus_entry["lastUpdatedTimestamp"] == entry["lastUpdatedTimestamp"]
+
+
+# ------------------------------------------------------------------ what the Argus SDK sends
+
+
+def search(argus, store, **body):
+    r = argus.post(f"/datastores/v1/store/{store}/search", json=body)
+    assert r.status_code == 200, r.text
+    return sorted(x["key"] for x in r.json()["data"])
+
+
+def test_search_timestamps_as_numbers_or_text(argus):
+    """startTimestamp / endTimestamp: epoch ms as a number or text, ISO-8601, relative."""
+    store = add_store(argus)["name"]
+    argus.put(f"/datastores/v1/store/{store}", json={"a": "1"})
+    stamp = argus.get(f"/datastores/v1/store/{store}/a").json()["data"]["lastUpdatedTimestamp"]
+    for start in (stamp, str(stamp), "2000-01-01T00:00:00Z", "2000-01-01T01:00:00.5+01:00", "now-1d", "-1d", None, ""):
+        assert search(argus, store, startTimestamp=start) == ["a"], start
+    for start in (stamp + 1, str(stamp + 1), "2999-01-01T00:00:00Z", "now+1h", "+1h"):
+        assert search(argus, store, startTimestamp=start) == [], start
+    assert search(argus, store, endTimestamp=stamp) == ["a"]
+    assert search(argus, store, endTimestamp="NOW + 1H") == ["a"]
+    assert search(argus, store, endTimestamp="1999-12-31T23:59:59Z") == []
+    assert search(argus, store, endTimestamp=str(stamp - 1)) == []
+    assert search(argus, store, startTimestamp="now-1h30m", endTimestamp="now+1m") == ["a"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"startTimestamp": "yesterday"}, "startTimestamp"),
+        ({"startTimestamp": "2000-13-01T00:00:00Z"}, "startTimestamp"),
+        ({"startTimestamp": "now-1M"}, "startTimestamp"),  # months are not supported
+        ({"startTimestamp": "now-1d-"}, "startTimestamp"),
+        ({"startTimestamp": 1.5}, "startTimestamp"),
+        ({"startTimestamp": True}, "startTimestamp"),
+        ({"startTimestamp": "9" * 25}, "startTimestamp"),
+        ({"endTimestamp": {"at": 1}}, "endTimestamp"),
+        ({"endTimestamp": "-99999999999999d"}, "endTimestamp"),
+        ({"includeFlags": ["DELETED", "PINNED"]}, "includeFlags[1]"),
+        ({"excludeFlags": ["NOPE"]}, "excludeFlags[0]"),
+    ],
+)
+def test_bad_search_criteria_are_412(argus, body, field):
+    store = add_store(argus)["name"]
+    r = argus.post(f"/datastores/v1/store/{store}/search", json=body)
+    assert r.status_code == 412, r.text
+    message = r.json()["messages"][0]
+    assert message["type"] == "FIELD_ERROR" and message["field"] == field
+
+
+def test_search_entry_flags(argus):
+    """includeFlags / excludeFlags take flag names; DELETED is the one entries have."""
+    store = add_store(argus)["name"]
+    argus.put(f"/datastores/v1/store/{store}", json={"a": "1", "b": "2"})
+    argus.delete(f"/datastores/v1/store/{store}", params={"key": "a"})
+    assert search(argus, store) == ["b"]
+    assert search(argus, store, includeDeleted=True) == ["a", "b"]
+    assert search(argus, store, includeFlags=["DELETED"]) == ["a"]  # implies includeDeleted
+    assert search(argus, store, includeFlags=["DELETED"], includeDeleted=True) == ["a"]
+    assert search(argus, store, excludeFlags=["DELETED"], includeDeleted=True) == ["b"]
+    assert search(argus, store, excludeFlags=["deleted"]) == ["b"]
+    assert search(argus, store, includeFlags=["DELETED"], excludeFlags=["DELETED"], includeDeleted=True) == []
+    r = argus.post(f"/datastores/v1/store/{store}/search", json={"includeFlags": ["DELETED"]}).json()
+    assert r["count"] == 1 and r["data"][0]["flags"] == ["DELETED"]
+
+
+def test_search_descriptor_flags(argus):
+    """Descriptor criteria carry flags as an int64 bit set: 1 is DELETED."""
+    tag = unique("flags")
+    live, gone = add_store(argus, name=f"{tag}-live")["name"], add_store(argus, name=f"{tag}-gone")["name"]
+    argus.delete(f"/datastores/v1/descriptor/{gone}")
+
+    def names(**criteria):
+        r = argus.post("/datastores/v1/descriptor/search", json={"keywords": [tag], **criteria})
+        assert r.status_code == 200, r.text
+        return sorted(x["name"] for x in r.json()["data"])
+
+    assert names() == [live] and names(includeDeleted=True) == [gone, live]
+    assert names(includeFlags=1) == [gone] and names(includeFlags="1", includeDeleted=True) == [gone]
+    assert names(excludeFlags=1, includeDeleted=True) == [live]
+    assert names(includeFlags=1, excludeFlags=1) == []
+    assert names(includeFlags=0, excludeFlags=0) == [live]
+    for criteria, field in (({"includeFlags": 2}, "includeFlags"), ({"excludeFlags": -1}, "excludeFlags")):
+        r = argus.post("/datastores/v1/descriptor/search", json=criteria)
+        assert r.status_code == 412 and r.json()["messages"][0]["field"] == field, r.text
+
+
+def test_functions_as_text_or_objects(argus):
+    """readFunction / writeFunction: the SDK sends names as text; unset is null, "" or {}."""
+    d = add_store(argus, readFunction=None, writeFunction="")
+    add_store(argus, readFunction={}, writeFunction=None)
+    for fields, field in (
+        ({"readFunction": "viewDataStoreEntry"}, "readFunction"),
+        ({"writeFunction": {"id": 7, "name": "updateDataStoreEntry"}}, "writeFunction"),
+        ({"writeFunction": 3}, "writeFunction"),
+    ):
+        body = {"name": unique(), "dataType": "MAP", "behaviourType": "CENTRAL", **fields}
+        r = argus.post("/datastores/v1/descriptor", json=body)
+        assert r.status_code == 412 and r.json()["messages"][0]["field"] == field, r.text
+        assert "not supported" in r.json()["messages"][0]["message"]
+        r = argus.put(f"/datastores/v1/descriptor/{d['name']}", json=fields)
+        assert r.status_code == 412 and r.json()["messages"][0]["field"] == field, r.text
+    r = argus.put(f"/datastores/v1/descriptor/{d['name']}", json={"description": "x", "readFunction": ""})
+    assert r.status_code == 200 and r.json()["data"]["description"] == "x"

@@ -15,6 +15,7 @@ from datastore.argus.v1 import datastores_pb2 as a
 from datastore.argus.v1 import datastores_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
+from server.api.servicers.argus_criteria import descriptor_flags, entry_flags, flag_filter, timestamp, unset
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
 from server.query.ast import And, Condition, Not, Op, Order, Path
@@ -148,8 +149,9 @@ def _match_all(text: str, field: str) -> bool:
 
 
 def _no_functions(request) -> None:
+    """Argus sends function names as text; FunctionInfo objects come back from Argus."""
     for field, json_name in (("read_function", "readFunction"), ("write_function", "writeFunction")):
-        if request.HasField(field):
+        if not unset(getattr(request, field)):
             raise InvalidArgument.for_field(json_name, "functions are not supported by this service")
 
 
@@ -165,7 +167,7 @@ class ArgusDescriptorServicer(datastores_pb2_grpc.DescriptorServiceServicer):
     def __init__(self, service: DescriptorService) -> None:
         self.service = service
 
-    def _search(self, request, *, fields, match, include_deleted=False, exclude=False):
+    def _search(self, request, *, fields, match, include_deleted=False, deleted=None, exclude=False):
         search = t.DescriptorSearch(
             keywords=tuple(request.keywords),
             fields=fields,
@@ -173,6 +175,7 @@ class ArgusDescriptorServicer(datastores_pb2_grpc.DescriptorServiceServicer):
             exclude=exclude,
             sort=tuple(_sort(request.sort_by) or [("name", False)]),  # the service checks the names
             include_deleted=include_deleted,
+            deleted=deleted,
             limit=request.limit or DEFAULT_LIMIT,
             offset=request.offset,
         )
@@ -193,8 +196,18 @@ class ArgusDescriptorServicer(datastores_pb2_grpc.DescriptorServiceServicer):
                 )
             fields += tuple(f for f in KEYWORD_FIELDS[strategy] if f not in fields)
         match = _match_all(request.keyword_match_strategy, "keywordMatchStrategy")
+        include_deleted, deleted = flag_filter(
+            descriptor_flags(request.include_flags, "include_flags"),
+            descriptor_flags(request.exclude_flags, "exclude_flags"),
+            request.include_deleted,
+        )
         return self._search(
-            request, fields=fields, match=match, include_deleted=request.include_deleted, exclude=request.exclude
+            request,
+            fields=fields,
+            match=match,
+            include_deleted=include_deleted,
+            deleted=deleted,
+            exclude=request.exclude,
         )
 
     def AddDescriptor(self, request, context):
@@ -263,15 +276,22 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
 
     def SearchEntries(self, request, context):
         _no_sub_criteria(request)
+        start = timestamp(request.start_timestamp, "start_timestamp")
+        end = timestamp(request.end_timestamp, "end_timestamp")
+        include_deleted, deleted = flag_filter(
+            entry_flags(request.include_flags, "include_flags"),
+            entry_flags(request.exclude_flags, "exclude_flags"),
+            request.include_deleted,
+        )
         conditions = []
         if request.from_key:
             conditions.append(Condition(Path.key(), Op.GE, request.from_key))
         if request.to_key:
             conditions.append(Condition(Path.key(), Op.LE, request.to_key))
-        if request.start_timestamp:
-            conditions.append(Condition(Path.of_column("updated_at"), Op.GE, request.start_timestamp))
-        if request.end_timestamp:
-            conditions.append(Condition(Path.of_column("updated_at"), Op.LE, request.end_timestamp))
+        if start is not None:
+            conditions.append(Condition(Path.of_column("updated_at"), Op.GE, start))
+        if end is not None:
+            conditions.append(Condition(Path.of_column("updated_at"), Op.LE, end))
         if request.user_id:
             conditions.append(Condition(Path.of_column("updated_by"), Op.IN, list(request.user_id)))
         if request.key and request.exclude:
@@ -287,7 +307,8 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
             order=tuple(Order(path, desc) for path, desc in _sort(request.sort_by, ENTRY_SORT)),
             limit=request.limit or DEFAULT_LIMIT,
             offset=request.offset,
-            include_deleted=request.include_deleted,
+            include_deleted=include_deleted,
+            deleted=deleted,
         )
         return self._page(query)
 

@@ -95,7 +95,9 @@ Global___UserInfo: _TypeAlias = UserInfo  # noqa: Y015
 
 @_typing.final
 class FunctionInfo(_message.Message):
-    """A function reference ({id, name}); functions are not supported by this service."""
+    """A function reference ({id, name}), as Argus returns it on descriptors. Functions are
+    not supported by this service; kept for the message's existing users.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -589,6 +591,8 @@ class SearchDescriptorsRequest(_message.Message):
     SUB_CRITERIA_FIELD_NUMBER: _builtins.int
     EXCLUDE_FIELD_NUMBER: _builtins.int
     REQUIRED_FIELD_NUMBER: _builtins.int
+    INCLUDE_FLAGS_FIELD_NUMBER: _builtins.int
+    EXCLUDE_FLAGS_FIELD_NUMBER: _builtins.int
     limit: _builtins.int
     """Page size, default 25."""
     offset: _builtins.int
@@ -601,6 +605,15 @@ class SearchDescriptorsRequest(_message.Message):
     """Return what does NOT match."""
     required: _builtins.bool
     """Accepted for compatibility (meaningful only with sub-criteria)."""
+    include_flags: _builtins.int
+    """Only descriptors with all of these flag bits (Argus sends an int64 bit set). The only
+    flag a descriptor has is DELETED = 1 (this service's bit: Argus documents none);
+    asking for it implies includeDeleted. Other bits are refused (FIELD_ERROR).
+    """
+    exclude_flags: _builtins.int
+    """No descriptor with any of these flag bits: 1 (DELETED) leaves deleted ones out even
+    with includeDeleted. Other bits are refused (FIELD_ERROR).
+    """
     @_builtins.property
     def keywords(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Words to look for."""
@@ -630,10 +643,12 @@ class SearchDescriptorsRequest(_message.Message):
         sub_criteria: _abc.Iterable[_struct_pb2.Struct] | None = ...,
         exclude: _builtins.bool = ...,
         required: _builtins.bool = ...,
+        include_flags: _builtins.int = ...,
+        exclude_flags: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["exclude", b"exclude", "include_deleted", b"include_deleted", "keyword_field_strategy", b"keyword_field_strategy", "keyword_match_strategy", b"keyword_match_strategy", "keywords", b"keywords", "limit", b"limit", "offset", b"offset", "required", b"required", "sort_by", b"sort_by", "sub_criteria", b"sub_criteria"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exclude", b"exclude", "exclude_flags", b"exclude_flags", "include_deleted", b"include_deleted", "include_flags", b"include_flags", "keyword_field_strategy", b"keyword_field_strategy", "keyword_match_strategy", b"keyword_match_strategy", "keywords", b"keywords", "limit", b"limit", "offset", b"offset", "required", b"required", "sort_by", b"sort_by", "sub_criteria", b"sub_criteria"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -672,12 +687,15 @@ class AddDescriptorRequest(_message.Message):
     use_lower_case_keys: _builtins.bool
     """Lower-case keys."""
     @_builtins.property
-    def read_function(self) -> Global___FunctionInfo:
-        """Not supported: refused when set."""
+    def read_function(self) -> _struct_pb2.Value:
+        """Not supported. The Argus name of a function as text (what the Argus SDK sends) or a
+        FunctionInfo object ({id, name}); null, "" and {} mean unset, anything else is
+        refused (FIELD_ERROR readFunction).
+        """
 
     @_builtins.property
-    def write_function(self) -> Global___FunctionInfo:
-        """Not supported: refused when set."""
+    def write_function(self) -> _struct_pb2.Value:
+        """Not supported, as read_function (FIELD_ERROR writeFunction)."""
 
     def __init__(
         self,
@@ -690,8 +708,8 @@ class AddDescriptorRequest(_message.Message):
         expire_data: _builtins.bool = ...,
         life_time: _builtins.int = ...,
         use_lower_case_keys: _builtins.bool = ...,
-        read_function: Global___FunctionInfo | None = ...,
-        write_function: Global___FunctionInfo | None = ...,
+        read_function: _struct_pb2.Value | None = ...,
+        write_function: _struct_pb2.Value | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["read_function", b"read_function", "write_function", b"write_function"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
@@ -750,12 +768,14 @@ class UpdateDescriptorRequest(_message.Message):
     life_time: _builtins.int
     """New retention."""
     @_builtins.property
-    def read_function(self) -> Global___FunctionInfo:
-        """Not supported: refused when set."""
+    def read_function(self) -> _struct_pb2.Value:
+        """Not supported: text or a FunctionInfo object, as in AddDescriptorRequest; null, ""
+        and {} mean "no change", anything else is refused.
+        """
 
     @_builtins.property
-    def write_function(self) -> Global___FunctionInfo:
-        """Not supported: refused when set."""
+    def write_function(self) -> _struct_pb2.Value:
+        """Not supported, as read_function."""
 
     def __init__(
         self,
@@ -766,8 +786,8 @@ class UpdateDescriptorRequest(_message.Message):
         global_data: _builtins.bool | None = ...,
         expire_data: _builtins.bool | None = ...,
         life_time: _builtins.int | None = ...,
-        read_function: Global___FunctionInfo | None = ...,
-        write_function: Global___FunctionInfo | None = ...,
+        read_function: _struct_pb2.Value | None = ...,
+        write_function: _struct_pb2.Value | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_description", b"_description", "_expire_data", b"_expire_data", "_global_data", b"_global_data", "_life_time", b"_life_time", "_name", b"_name", "description", b"description", "expire_data", b"expire_data", "global_data", b"global_data", "life_time", b"life_time", "name", b"name", "read_function", b"read_function", "write_function", b"write_function"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
@@ -886,6 +906,8 @@ class SearchEntriesRequest(_message.Message):
     SUB_CRITERIA_FIELD_NUMBER: _builtins.int
     EXCLUDE_FIELD_NUMBER: _builtins.int
     REQUIRED_FIELD_NUMBER: _builtins.int
+    INCLUDE_FLAGS_FIELD_NUMBER: _builtins.int
+    EXCLUDE_FLAGS_FIELD_NUMBER: _builtins.int
     data_store: _builtins.str
     """Store name (path)."""
     limit: _builtins.int
@@ -898,10 +920,6 @@ class SearchEntriesRequest(_message.Message):
     """Keys from this one (inclusive)."""
     to_key: _builtins.str
     """Keys up to this one (inclusive)."""
-    start_timestamp: _builtins.int
-    """Last changed at or after (epoch ms)."""
-    end_timestamp: _builtins.int
-    """Last changed at or before (epoch ms)."""
     count_timeout: _builtins.int
     """Accepted for compatibility; counts are always exact."""
     exclude: _builtins.bool
@@ -921,12 +939,41 @@ class SearchEntriesRequest(_message.Message):
         """Only these keys."""
 
     @_builtins.property
+    def start_timestamp(self) -> _struct_pb2.Value:
+        """Last changed at or after this time: epoch milliseconds as a number or as text, an
+        ISO-8601 time ("2016-11-30T15:47:00Z"; fractions and UTC offsets allowed, no offset
+        means UTC), or a time relative to now: "now" followed by terms of a whole number and
+        a unit (ms, s, m = minutes, h, d, w; S, H, D, W too), e.g. "now-2h", "now-1d+30m";
+        without "now" the terms count from now ("-1d"); the first term needs a sign, a later
+        one without a sign takes the previous sign ("now-1h30m"); blanks are ignored. Months,
+        years ("M" is refused as ambiguous) and Argus's start-of-period keywords are not
+        supported. Null or "" means no bound; anything else is refused (FIELD_ERROR
+        startTimestamp).
+        """
+
+    @_builtins.property
+    def end_timestamp(self) -> _struct_pb2.Value:
+        """Last changed at or before this time; the same forms as start_timestamp."""
+
+    @_builtins.property
     def sort_by(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Sort fields: key, customerID, lastUpdatedTimestamp; "-" prefix for descending."""
 
     @_builtins.property
     def sub_criteria(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]:
         """Not supported: a non-empty list is refused."""
+
+    @_builtins.property
+    def include_flags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only entries with all of these flags. The one flag is "DELETED" (deleted entries);
+        asking for it implies includeDeleted. Other names are refused (FIELD_ERROR).
+        """
+
+    @_builtins.property
+    def exclude_flags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """No entry with any of these flags: "DELETED" leaves deleted entries out even with
+        includeDeleted. Other names are refused (FIELD_ERROR).
+        """
 
     def __init__(
         self,
@@ -940,17 +987,19 @@ class SearchEntriesRequest(_message.Message):
         key: _abc.Iterable[_builtins.str] | None = ...,
         from_key: _builtins.str = ...,
         to_key: _builtins.str = ...,
-        start_timestamp: _builtins.int = ...,
-        end_timestamp: _builtins.int = ...,
+        start_timestamp: _struct_pb2.Value | None = ...,
+        end_timestamp: _struct_pb2.Value | None = ...,
         count_timeout: _builtins.int = ...,
         sort_by: _abc.Iterable[_builtins.str] | None = ...,
         sub_criteria: _abc.Iterable[_struct_pb2.Struct] | None = ...,
         exclude: _builtins.bool = ...,
         required: _builtins.bool = ...,
+        include_flags: _abc.Iterable[_builtins.str] | None = ...,
+        exclude_flags: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_timestamp", b"end_timestamp", "start_timestamp", b"start_timestamp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["count_timeout", b"count_timeout", "customer_id", b"customer_id", "data_store", b"data_store", "end_timestamp", b"end_timestamp", "exclude", b"exclude", "from_key", b"from_key", "include_deleted", b"include_deleted", "key", b"key", "limit", b"limit", "offset", b"offset", "required", b"required", "sort_by", b"sort_by", "start_timestamp", b"start_timestamp", "sub_criteria", b"sub_criteria", "to_key", b"to_key", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count_timeout", b"count_timeout", "customer_id", b"customer_id", "data_store", b"data_store", "end_timestamp", b"end_timestamp", "exclude", b"exclude", "exclude_flags", b"exclude_flags", "from_key", b"from_key", "include_deleted", b"include_deleted", "include_flags", b"include_flags", "key", b"key", "limit", b"limit", "offset", b"offset", "required", b"required", "sort_by", b"sort_by", "start_timestamp", b"start_timestamp", "sub_criteria", b"sub_criteria", "to_key", b"to_key", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
