@@ -53,6 +53,7 @@ from server.services.crypto import Cipher
 from server.services.descriptors import DescriptorService
 from server.services.dhis2 import Dhis2Service
 from server.services.entries import EntryService
+from server.services.keyfiles import key_source, no_encrypted_values_guard
 from server.services.make import MakeService
 from server.services.queries import QueryService
 from server.services.retention import Sweeper
@@ -152,7 +153,9 @@ class DatastoreServer:
         # One services layer, several API surfaces: the canonical datastore.v1 services
         # and the dialect façades all delegate to the same service objects.
         descriptors, entries, queries, make = DescriptorService(), EntryService(), QueryService(), MakeService()
-        dhis2 = Dhis2Service(Cipher.from_setting(self.settings.encryption_key))
+        keys = key_source(self.settings, no_encrypted_values_guard)
+        log.info("DHIS2 ?encrypt=true: %s", keys.describe())
+        dhis2 = Dhis2Service(Cipher(keys=keys))
         registrations = [
             (auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(self.auth)),
             (descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server, DescriptorServicer(descriptors)),

@@ -28,7 +28,9 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     from server.app import DatastoreServer
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(db_url=ns.db, grpc_addr=ns.grpc, http_addr=ns.http)
+    settings = Settings.from_env(
+        db_url=ns.db, grpc_addr=ns.grpc, http_addr=ns.http, encryption_key_file=ns.encryption_key_file
+    )
     server = DatastoreServer(settings)
     grpc_addr, http_addr = server.start()
     print(f"grpc listening on {grpc_addr}", flush=True)
@@ -122,9 +124,69 @@ def cmd_index(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _encryption_settings(ns: argparse.Namespace) -> Settings:
+    return Settings.from_env(db_url=ns.db, encryption_key_file=ns.encryption_key_file)
+
+
+def cmd_encryption_rotate(ns: argparse.Namespace) -> int:
+    from server.services import rotation
+    from server.services.crypto import parse_key
+    from server.services.keyfiles import read_key_file
+    from server.storage.db import connection
+
+    new_key = parse_key(ns.new_key, "--new-key") if ns.new_key else None
+    if ns.new_key_file:
+        new_key = read_key_file(ns.new_key_file)
+        if new_key is None:
+            raise ValueError(f"no such key file: {ns.new_key_file}")
+    settings = _encryption_settings(ns)
+    _open_db(ns)
+    with connection():
+        out = rotation.rotate(settings, new_key, batch_size=ns.batch_size, max_batches=ns.max_batches, settle=ns.settle)
+    for note in out.notes:
+        print(note)
+    if not out.finished:
+        print(
+            f"stopped after {out.batches} batch(es), {out.reencrypted} value(s) re-encrypted under key id "
+            f"{out.key_id}; run the same command again to finish"
+        )
+        return 3
+    if out.key_id:
+        print(f"done: {out.reencrypted} value(s) re-encrypted; every encrypted value is under key id {out.key_id}")
+    return 0
+
+
+def cmd_encryption_status(ns: argparse.Namespace) -> int:
+    from server.services import keyfiles
+    from server.services.crypto import key_id, parse_key
+    from server.storage import secrets
+    from server.storage.db import connection
+
+    settings = _encryption_settings(ns)
+    path = keyfiles.key_file_for(settings)
+    if settings.encryption_key:
+        print(f"key: {keyfiles.ENV} (id {key_id(parse_key(settings.encryption_key))})")
+    elif path:
+        key = keyfiles.read_key_file(path)
+        print(f"key: file {path} " + (f"(id {key_id(key)})" if key else "(not generated yet)"))
+        old = keyfiles.read_key_file(keyfiles.old_path(path))
+        if old is not None:
+            print(f"unfinished rotation: previous key id {key_id(old)} in {keyfiles.old_path(path)}")
+    else:
+        print("key: none configured")
+    _open_db(ns)
+    with connection():
+        for prefix, count in secrets.count_by_key().items():
+            print(f"{count} encrypted value(s) under key id {prefix[3:11] or '?'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datastore", description="Data-store service")
     db_help = "database URL (default $DATASTORE_DB or sqlite:///datastore.db)"
+    key_file_help = (
+        "key file of DHIS2 ?encrypt=true (default $DATASTORE_ENCRYPTION_KEY_FILE, else DB.key beside SQLite)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(subparsers, name: str, func, help_text: str) -> argparse.ArgumentParser:
@@ -136,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sub, "serve", cmd_serve, "run the gRPC server and the HTTP listener")
     p.add_argument("--grpc", default=DEFAULT_GRPC, help=f"gRPC HOST:PORT (default {DEFAULT_GRPC})")
     p.add_argument("--http", default=DEFAULT_HTTP, help=f"HTTP HOST:PORT (default {DEFAULT_HTTP})")
+    p.add_argument("--encryption-key-file", help=key_file_help)
 
     customer = sub.add_parser("customer", help="manage customers").add_subparsers(dest="action", required=True)
     p = command(customer, "add", cmd_customer_add, "add a customer")
@@ -175,6 +238,21 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(index_actions, action, cmd_index, help_text)
         p.add_argument("path")
     command(index_actions, "list", cmd_index, "list the path indexes")
+
+    encryption = sub.add_parser("encryption", help="the key of DHIS2 ?encrypt=true values")
+    encryption_actions = encryption.add_subparsers(dest="action", required=True)
+    p = command(encryption_actions, "rotate", cmd_encryption_rotate, "re-encrypt every encrypted value under a new key")
+    p.add_argument("--encryption-key-file", help=key_file_help)
+    new = p.add_mutually_exclusive_group()
+    new.add_argument("--new-key", help="the new key (32 bytes, base64 or hex; default: a random one)")
+    new.add_argument("--new-key-file", help="read the new key from this file")
+    p.add_argument("--batch-size", type=int, default=500, help="values per transaction (default 500)")
+    p.add_argument("--max-batches", type=int, help="stop after this many batches (exit 3); run again to continue")
+    p.add_argument(
+        "--settle", type=float, default=2.0, help="seconds servers get to pick up a new key file (default 2)"
+    )
+    p = command(encryption_actions, "status", cmd_encryption_status, "where the key is; encrypted values per key")
+    p.add_argument("--encryption-key-file", help=key_file_help)
     return parser
 
 

@@ -19,7 +19,11 @@ class Settings:
     workers: int = 16  # gRPC worker threads = concurrent calls in progress
     sweep_interval_s: float = 60.0
     grace_s: float = 10.0  # time in-flight calls get on shutdown
-    encryption_key: str | None = None  # DHIS2 ?encrypt=true: 32 bytes, base64 or hex
+    # DHIS2 ?encrypt=true (server/services/keyfiles.py): a key (32 bytes, base64 or hex),
+    # else a key file (default: beside a SQLite database), and keys still to decrypt with
+    encryption_key: str | None = None
+    encryption_key_file: str | None = None
+    encryption_old_keys: str | None = None
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -29,6 +33,8 @@ class Settings:
             "workers": int(os.environ.get("DATASTORE_WORKERS", "16")),
             "sweep_interval_s": float(os.environ.get("DATASTORE_SWEEP_INTERVAL", "60")),
             "encryption_key": os.environ.get("DATASTORE_ENCRYPTION_KEY") or None,
+            "encryption_key_file": os.environ.get("DATASTORE_ENCRYPTION_KEY_FILE") or None,
+            "encryption_old_keys": os.environ.get("DATASTORE_ENCRYPTION_OLD_KEYS") or None,
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)

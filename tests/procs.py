@@ -13,8 +13,16 @@ from dataclasses import dataclass
 DATASTORE = shutil.which("datastore") or os.path.join(os.path.dirname(sys.executable), "datastore")
 
 
-def cli(*args: str, db: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([DATASTORE, *args, "--db", db], capture_output=True, text=True, timeout=120)
+def environment(env: dict | None) -> dict[str, str]:
+    """os.environ with `env` applied; a None value removes the variable."""
+    merged = {**os.environ, **(env or {})}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def cli(*args: str, db: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [DATASTORE, *args, "--db", db], capture_output=True, text=True, timeout=120, env=environment(env)
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"datastore {' '.join(args)} failed: {result.stderr}")
     return result
@@ -51,7 +59,7 @@ def serve(db: str, *extra: str, env: dict | None = None, timeout: float = 60) ->
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **(env or {})},
+        env=environment(env),
     )
     lines: list[str] = []
     found: dict[str, str] = {}
