@@ -1,4 +1,5 @@
-"""DHIS2's `fields` parameter (seed 004): which parts of each value a query returns.
+"""DHIS2's `fields` parameter (seed 004): which parts of each value a query returns,
+parsed as dhis2-core's DatastoreQuery.parseFields does.
 
     fields=                     only the keys
     fields=.                    the whole value, as member "value"
@@ -7,25 +8,25 @@
     fields=root[a~hoist(x)]     the leaf as top-level member "x" (an alias; dotted
                                 aliases nest: ~hoist(my-root.my-prop))
 
-Parsing gives a list of Field(path, alias). `required_condition` is the SQL-side rule
-"at least one extracted field is not null" (dropped by includeAll), so paging counts
-only entries that will be returned; `project` builds one result object from a value.
+Names are letters, digits and dots; anything else where a `,`, `[`, `(`, `]` or `)`
+belongs is E7651, a path that is not valid E7650 (both 409 in the DHIS2 façade). Like
+dhis2-core, an unclosed `[` or a stray `]` is forgiven. `required_condition` is the
+SQL-side rule "at least one extracted field is present" (JSON null counts; dropped by
+includeAll), so paging counts only entries that will be returned; `project` builds one
+result object from a value.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from server.domain.errors import InvalidArgument
-from server.query.ast import Condition, Node, Op, Or, Path
+from server.query.ast import Node, Or, Path
+from server.query.dhis2 import IllegalQuery, exists, normalise_path
 
-_NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]")
-_ALIAS = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
-_HOIST = "~hoist("
 MAX_FIELDS = 50
-_OPEN, _CLOSE = "[(", "])"
+_HOIST = "~hoist("
 
 
 @dataclass(frozen=True)
@@ -34,82 +35,70 @@ class Field:
     alias: str  # output member; dots nest
 
 
+def _is_name_char(c: str) -> bool:
+    return c.isalnum() or c == "."
+
+
+def _name_end(text: str, start: int, field: str) -> int:
+    """The index after a name and its `~hoist(..)` alias, if any."""
+    pos = start
+    while pos < len(text) and _is_name_char(text[pos]):
+        pos += 1
+    if pos < len(text) and text[pos] == "~":
+        close = text.find(")", pos)
+        if close < 0:
+            raise _unexpected(pos, "~", field)
+        return close + 1
+    return pos
+
+
+def _unexpected(position: int, found: str, field: str) -> IllegalQuery:
+    message = f"Illegal fields expression, expected `,`, `[` or `]` at position {position} but found `{found}`"
+    return IllegalQuery(message, field, "E7651")
+
+
 def parse_fields(text: str, field: str = "fields") -> list[Field]:
-    text = text.strip()
-    if text == "":
-        return []
-    if text == ".":
-        return [Field(Path(), "value")]
-    out: list[Field] = []
-    parents: list[str] = []
-    closers: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        start = i
-        while i < n and _NAME_CHARS.match(text[i]):
-            i += 1
-        name = text[start:i]
-        alias = None
-        if text.startswith(_HOIST, i):
-            end = text.find(")", i)
-            if end < 0:
-                raise InvalidArgument.for_field(field, f"'~hoist(' at position {i} is not closed")
-            alias = text[i + len(_HOIST) : end]
-            if not _ALIAS.match(alias):
-                raise InvalidArgument.for_field(field, f"'{alias}' is not a valid alias (letters, digits, _ - and .)")
-            i = end + 1
-        nxt = text[i] if i < n else "$"  # "$": the end
-        if nxt in _OPEN:
-            if not name or alias is not None:
-                raise InvalidArgument.for_field(field, f"'{nxt}' at position {i} must follow a member name")
-            parents.append(name)
-            closers.append(_CLOSE[_OPEN.index(nxt)])
-            i += 1
-            continue
-        if name:
-            out.append(_field(parents, name, alias, field))
-        elif alias is not None:
-            raise InvalidArgument.for_field(field, f"an alias at position {start} must follow a member name")
+    flat: list[Field] = []
+    parent = ""
+    start, n = 0, len(text)
+    while start < n:
+        end = _name_end(text, start, field)
+        name = text[start:end]
+        start = end + 1
+        if end >= n:
+            _add(flat, parent, name, field)
+            break
+        nxt = text[end]
         if nxt == ",":
-            i += 1
-            if i == n:
-                raise InvalidArgument.for_field(field, "ends with ','")
-        elif nxt in _CLOSE:
-            if not closers or closers[-1] != nxt:
-                raise InvalidArgument.for_field(field, f"unexpected '{nxt}' at position {i}")
-            closers.pop()
-            parents.pop()
-            i += 1
-            if i < n and text[i] == ",":
-                i += 1
-        elif nxt != "$":
-            raise InvalidArgument.for_field(field, f"unexpected '{nxt}' at position {i}")
-        if i < n and not name and nxt not in _CLOSE:
-            raise InvalidArgument.for_field(field, f"empty member name at position {start}")
-        if len(out) > MAX_FIELDS:
-            raise InvalidArgument.for_field(field, f"at most {MAX_FIELDS} fields")
-    if closers:
-        raise InvalidArgument.for_field(field, f"'{closers[-1]}' is missing at the end")
-    return out
+            _add(flat, parent, name, field)
+        elif nxt in "[(":
+            parent += name + "."
+        elif nxt in "])":
+            _add(flat, parent, name, field)
+            parent = parent[: parent.rfind(".", 0, len(parent) - 1) + 1]
+        else:
+            raise _unexpected(end, nxt, field)
+    return flat
 
 
-def _field(parents: list[str], name: str, alias: str | None, field: str) -> Field:
-    dotted = ".".join([*parents, name])
-    if dotted == "_":
-        return Field(Path.key(), alias or "_")
-    try:  # "key" is a member of the value here; "_" is the entry key
-        path = Path.parse(dotted, field) if dotted != "key" else Path(("key",))
-    except InvalidArgument:
-        raise InvalidArgument.for_field(field, f"'{dotted}' is not a valid path (at most 5 members)") from None
-    return Field(path, alias or dotted)
+def _add(flat: list[Field], parent: str, name: str, field: str) -> None:
+    if not name:
+        return
+    at = name.find(_HOIST)
+    alias = name[at + len(_HOIST) : -1] if at > 0 else None
+    path = parent + (name[:at] if at > 0 else name)
+    flat.append(Field(normalise_path(path, field), alias if alias is not None else "value" if path == "." else path))
+    if len(flat) > MAX_FIELDS:
+        raise InvalidArgument.for_field(field, f"at most {MAX_FIELDS} fields")
 
 
 def required_condition(fields: list[Field]) -> Node | None:
-    """Entries with at least one non-null extracted field (DHIS2 without includeAll)."""
+    """Entries where at least one extracted field is present (DHIS2 without includeAll:
+    `<extracted> is not null` in SQL, where a JSON null is not SQL NULL)."""
     paths = [f.path for f in fields if not f.path.is_key]
     if not paths:
         return None
-    conditions = tuple(Condition(p, Op.NOT_NULL) for p in paths)
+    conditions = tuple(exists(p) for p in paths)
     return conditions[0] if len(conditions) == 1 else Or(conditions)
 
 
