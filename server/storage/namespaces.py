@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import peewee
-from peewee import SQL, fn
+from peewee import SQL, Cast, Value, fn
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists
@@ -159,6 +159,21 @@ def _entries(namespace: str, rows: Iterable[tuple]) -> list[t.NamespaceEntry]:
     return out
 
 
+def _stored(value: Any, encrypted: bool) -> Any:
+    """The value column: SQL NULL only for an encrypted value; a JSON null is stored as
+    the JSON `null` (peewee would write SQL NULL), so filters and `fields=.` see it."""
+    if encrypted:
+        return None
+    if value is None:
+        null = Value("null", converter=False)
+        return (
+            Cast(null, "jsonb")
+            if isinstance(getattr(database, "obj", database), peewee.PostgresqlDatabase)
+            else fn.json(null)
+        )
+    return value
+
+
 def get_entry(namespace: str, descriptor_id: int, owner: int, key: str) -> t.NamespaceEntry | None:
     rows = Entry.select(*_COLUMNS).where(_scoped(descriptor_id, owner) & (Entry.key == key)).tuples()
     found = _entries(namespace, rows.limit(1))
@@ -191,7 +206,7 @@ def create_entry(
                 owner_user_id=owner,
                 key=key,
                 uid=uid,
-                value=value,
+                value=_stored(value, secret is not None),
                 encrypted=secret is not None,
                 secret=secret,
                 revision=1,
@@ -212,7 +227,7 @@ def replace_value(
     """Compare-and-set: writes only if the entry is still at `revision`."""
     return bool(
         Entry.update(
-            value=value,
+            value=_stored(value, secret is not None),
             secret=secret,
             rolls=rolls or None,
             revision=Entry.revision + 1,
@@ -228,14 +243,13 @@ def delete_entry(entry_id: int) -> None:
     Entry.delete().where(Entry.id == entry_id).execute()
 
 
-def count_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) -> tuple[int, str | None]:
-    """How many entries of the scope the reader may not write, and one such key."""
+def first_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) -> str | None:
+    """The first key (in key order) of the scope the reader may not write, if any."""
     check = _may(reader, write=True)
     if check is None:
-        return 0, None
-    where = _scoped(descriptor_id, owner) & ~check
-    first = Entry.select(Entry.key).where(where).order_by(Entry.key).tuples().first()
-    return (Entry.select().where(where).count(), first[0]) if first else (0, None)
+        return None
+    first = Entry.select(Entry.key).where(_scoped(descriptor_id, owner) & ~check).order_by(Entry.key).tuples().first()
+    return first[0] if first else None
 
 
 def has_entries(descriptor_id: int, owner: int) -> bool:
@@ -246,12 +260,24 @@ def delete_namespace(descriptor_id: int, owner: int) -> int:
     return Entry.delete().where(_scoped(descriptor_id, owner)).execute()
 
 
-def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None) -> list[str]:
+def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None, since_ms: int | None = None) -> list[str]:
+    """The keys the reader may read, updated at or after `since_ms` if given."""
     query = Entry.select(Entry.key).where(_scoped(descriptor_id, owner))
     check = _may(reader, write=False)
     if check is not None:
         query = query.where(check)
+    if since_ms is not None:
+        query = query.where(Entry.updated_at >= since_ms)
     return [k for (k,) in query.order_by(Entry.key).tuples()]
+
+
+def any_match(descriptor_id: int, owner: int, reader: t.Reader | None, where: Any) -> bool:
+    """Whether an entry the reader may read matches the AST node."""
+    query = Entry.select(SQL("1")).where(_scoped(descriptor_id, owner))
+    check = _may(reader, write=False)
+    if check is not None:
+        query = query.where(check)
+    return query.where(Compiler(database, Entry.value, _QUERY_COLUMNS).where(where)).exists()
 
 
 def query_entries(
