@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta, timezone
 
 from datastore.dhis2.v1 import datastore_pb2 as d
 from datastore.dhis2.v1 import datastore_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
 from server.domain import types as t
+from server.domain.errors import InvalidArgument
 from server.services.dhis2 import MISSING, Dhis2Service, EntryView, QueryParams
 
 # The success messages of seed 004, per store. The userDataStore ones are reproduced
@@ -34,6 +36,39 @@ _MESSAGES = {
 def _web_message(user_store: bool, what: str, ns: str, key: str = "") -> d.WebMessage:
     code, phrase, text = _MESSAGES[user_store][what]
     return d.WebMessage(http_status=phrase, http_status_code=code, status="OK", message=text.format(key=key, ns=ns))
+
+
+_DATE = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def parse_date(text: str, field: str = "lastUpdated") -> int | None:
+    """An ISO 8601 date or date-time as DHIS2 takes it (2024, 2024-05, 2024-05-01,
+    2024-05-01T10:00[:00[.000]][Z|+02:00]; UTC without a zone) -> epoch milliseconds."""
+    text = text.strip()
+    if not text:
+        return None
+    m = _DATE.fullmatch(text)
+    try:
+        if m is None:
+            raise ValueError
+        year, month, day, hour, minute, second, fraction, zone = m.groups()
+        tz = UTC
+        if zone and zone != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        moment = datetime(
+            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0),
+            int((fraction or "0").ljust(6, "0")[:6]), tzinfo=tz,
+        )  # fmt: skip
+    except ValueError:
+        raise InvalidArgument.for_field(
+            field, f"'{text}' is not a date like 2024-05-01 or 2024-05-01T10:00:00"
+        ) from None
+    return int(moment.timestamp() * 1000)
 
 
 def iso(ms: int) -> str:
@@ -98,6 +133,11 @@ class _StoreServicer:
         principal, owner = self._owner(request)
         return d.ListNamespacesResponse(namespaces=self.service.list_namespaces(principal, owner))
 
+    def ListKeys(self, request, context):
+        principal, owner = self._owner(request)
+        keys = self.service.list_keys(principal, owner, request.namespace, parse_date(request.last_updated))
+        return d.ListKeysResponse(keys=keys)
+
     def GetNamespace(self, request, context):
         principal, owner = self._owner(request)
         params = QueryParams(
@@ -113,7 +153,8 @@ class _StoreServicer:
         )
         out = d.GetNamespaceResponse()
         if not self.service.has_query(params):
-            c.value_to_proto(self.service.list_keys(principal, owner, request.namespace), out.result)
+            since = parse_date(request.last_updated)
+            c.value_to_proto(self.service.list_keys(principal, owner, request.namespace, since), out.result)
             return out
         result = self.service.query(principal, owner, request.namespace, params)
         if result.headless:
@@ -142,8 +183,10 @@ class _StoreServicer:
         principal, owner = self._owner(request)
         value = c.value_from_proto(request.value) if request.HasField("value") else MISSING
         roll = request.roll if request.HasField("roll") else None
-        self.service.update(principal, owner, request.namespace, request.key, value, request.path, roll)
-        return _web_message(self.user_store, "updated", request.namespace, request.key)
+        created = self.service.update(
+            principal, owner, request.namespace, request.key, value, request.path, roll, request.encrypt
+        )
+        return _web_message(self.user_store, "created" if created else "updated", request.namespace, request.key)
 
     def DeleteEntry(self, request, context):
         principal, owner = self._owner(request)
@@ -160,25 +203,58 @@ class DataStoreServicer(_StoreServicer, datastore_pb2_grpc.DataStoreServiceServi
     user_store = False
 
     def ListProtections(self, request, context):
+        principal = current_principal()
         out = d.ListProtectionsResponse()
-        for p in self.service.list_protections(current_principal()):
-            out.protections.add(
-                namespace=p.namespace, reads=p.read_mode, writes=p.write_mode, authorities=p.authorities
-            )
+        if request.namespace:
+            found = self.service.get_protection(principal, request.namespace)
+            protections = [found] if found else []
+        else:
+            protections = self.service.list_protections(principal)
+        for p in protections:
+            out.protections.append(_protection(p))
+        shown = [_protection_json(p) for p in protections]
+        c.value_to_proto((shown[0] if shown else None) if request.namespace else shown, out.result)
         return out
 
     def SetProtection(self, request, context):
+        """`authorities` pass both protections; DHIS2's readAuthorities/writeAuthorities
+        are taken too, if they name the same groups (one set is stored)."""
         p = request.protection
+        authorities = list(dict.fromkeys([*p.authorities, *p.read_authorities, *p.write_authorities]))
+        for field, given in (("readAuthorities", p.read_authorities), ("writeAuthorities", p.write_authorities)):
+            if given and set(given) != set(authorities):
+                raise InvalidArgument.for_field(field, "must name the same groups as authorities (one set here)")
         protection = t.Protection(
             namespace=p.namespace,
             read_mode=(p.reads or "NONE").upper(),
             write_mode=(p.writes or "RESTRICTED").upper(),
-            authorities=tuple(p.authorities),
+            authorities=tuple(authorities),
         )
-        saved = self.service.set_protection(current_principal(), protection)
-        return d.NamespaceProtection(
-            namespace=saved.namespace, reads=saved.read_mode, writes=saved.write_mode, authorities=saved.authorities
-        )
+        return _protection(self.service.set_protection(current_principal(), protection))
+
+
+def _protection(p: t.Protection) -> d.NamespaceProtection:
+    authorities = list(p.authorities)
+    return d.NamespaceProtection(
+        namespace=p.namespace,
+        reads=p.read_mode,
+        writes=p.write_mode,
+        authorities=authorities,
+        read_authorities=authorities,
+        write_authorities=authorities,
+    )
+
+
+def _protection_json(p: t.Protection) -> dict:
+    authorities = list(p.authorities)
+    return {
+        "namespace": p.namespace,
+        "reads": p.read_mode,
+        "writes": p.write_mode,
+        "authorities": authorities,
+        "readAuthorities": authorities,
+        "writeAuthorities": authorities,
+    }
 
 
 class UserDataStoreServicer(_StoreServicer, datastore_pb2_grpc.UserDataStoreServiceServicer):
@@ -188,6 +264,10 @@ class UserDataStoreServicer(_StoreServicer, datastore_pb2_grpc.UserDataStoreServ
 class SharingServicer(datastore_pb2_grpc.SharingServiceServicer):
     def __init__(self, service: Dhis2Service) -> None:
         self.service = service
+
+    def GetCurrentUser(self, request, context):
+        user = self.service.current_user(current_principal(), request.fields)
+        return d.GetCurrentUserResponse(user=c.value_to_proto(user))
 
     def GetSharing(self, request, context):
         view = self.service.get_sharing(current_principal(), request.id, request.type)

@@ -30,7 +30,7 @@ class ListNamespacesRequest(_message.Message):
     api_version: _builtins.str
     """The version prefix of the path, if any (e.g. "33"); ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     def __init__(
         self,
         *,
@@ -87,12 +87,13 @@ class GetNamespaceRequest(_message.Message):
     PAGING_FIELD_NUMBER: _builtins.int
     HEADLESS_FIELD_NUMBER: _builtins.int
     INCLUDE_ALL_FIELD_NUMBER: _builtins.int
+    LAST_UPDATED_FIELD_NUMBER: _builtins.int
     namespace: _builtins.str
     """The namespace."""
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     fields: _builtins.str
     """Values to extract: empty (keys only), "." (the value), "a,b.c", "root[a,b]",
     "root(a~hoist(alias))".
@@ -110,7 +111,11 @@ class GetNamespaceRequest(_message.Message):
     headless: _builtins.bool
     """true: the page as a plain array, without the pager."""
     include_all: _builtins.bool
-    """true: also entries whose extracted fields are all null."""
+    """true: also entries where none of the extracted fields is present."""
+    last_updated: _builtins.str
+    """Key listing only: keys updated at or after this date (ISO 8601: 2024, 2024-05-01,
+    2024-05-01T10:00:00.000Z).
+    """
     @_builtins.property
     def filter(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Filters "<path>:<operator>[:<value>]"; several per parameter separated by commas."""
@@ -130,10 +135,11 @@ class GetNamespaceRequest(_message.Message):
         paging: _builtins.bool | None = ...,
         headless: _builtins.bool = ...,
         include_all: _builtins.bool = ...,
+        last_updated: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_fields", b"_fields", "_paging", b"_paging", "fields", b"fields", "paging", b"paging"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_fields", b"_fields", "_paging", b"_paging", "api_version", b"api_version", "fields", b"fields", "filter", b"filter", "headless", b"headless", "include_all", b"include_all", "namespace", b"namespace", "order", b"order", "page", b"page", "page_size", b"page_size", "paging", b"paging", "root_junction", b"root_junction", "username", b"username"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_fields", b"_fields", "_paging", b"_paging", "api_version", b"api_version", "fields", b"fields", "filter", b"filter", "headless", b"headless", "include_all", b"include_all", "last_updated", b"last_updated", "namespace", b"namespace", "order", b"order", "page", b"page", "page_size", b"page_size", "paging", b"paging", "root_junction", b"root_junction", "username", b"username"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__fields: _TypeAlias = _typing.Literal["fields"]  # noqa: Y015
     _WhichOneofArgType__fields: _TypeAlias = _typing.Literal["_fields", b"_fields"]  # noqa: Y015
@@ -145,6 +151,64 @@ class GetNamespaceRequest(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__paging) -> _WhichOneofReturnType__paging | None: ...
 
 Global___GetNamespaceRequest: _TypeAlias = GetNamespaceRequest  # noqa: Y015
+
+@_typing.final
+class ListKeysRequest(_message.Message):
+    """Request for ListKeys."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAMESPACE_FIELD_NUMBER: _builtins.int
+    API_VERSION_FIELD_NUMBER: _builtins.int
+    USERNAME_FIELD_NUMBER: _builtins.int
+    LAST_UPDATED_FIELD_NUMBER: _builtins.int
+    namespace: _builtins.str
+    """The namespace."""
+    api_version: _builtins.str
+    """The version prefix of the path, if any; ignored."""
+    username: _builtins.str
+    """userDataStore only: act on this user's store (superusers)."""
+    last_updated: _builtins.str
+    """Keys updated at or after this date (ISO 8601), as GetNamespaceRequest.last_updated."""
+    def __init__(
+        self,
+        *,
+        namespace: _builtins.str = ...,
+        api_version: _builtins.str = ...,
+        username: _builtins.str = ...,
+        last_updated: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_version", b"api_version", "last_updated", b"last_updated", "namespace", b"namespace", "username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListKeysRequest: _TypeAlias = ListKeysRequest  # noqa: Y015
+
+@_typing.final
+class ListKeysResponse(_message.Message):
+    """Response of ListKeys."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEYS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The keys, sorted."""
+
+    def __init__(
+        self,
+        *,
+        keys: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["keys", b"keys"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListKeysResponse: _TypeAlias = ListKeysResponse  # noqa: Y015
 
 @_typing.final
 class GetNamespaceResponse(_message.Message):
@@ -188,7 +252,7 @@ class GetEntryRequest(_message.Message):
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     encrypt: _builtins.bool
     """Accepted and ignored: seed 004 shows `GET ...?encrypt=true`, but encryption is
     chosen when a key is created (POST ...?encrypt=true); reads always decrypt.
@@ -251,7 +315,7 @@ class GetEntryMetaDataRequest(_message.Message):
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     def __init__(
         self,
         *,
@@ -541,7 +605,7 @@ class CreateEntryRequest(_message.Message):
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     encrypt: _builtins.bool
     """Store the value encrypted (AES-GCM); it is then never matched by queries."""
     @_builtins.property
@@ -587,7 +651,7 @@ class UpdateEntryRequest(_message.Message):
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     path: _builtins.str
     """Replace only this node: "a.b", "list.[0]"; empty or "." is the root."""
     roll: _builtins.int
@@ -639,7 +703,7 @@ class DeleteEntryRequest(_message.Message):
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     def __init__(
         self,
         *,
@@ -670,7 +734,7 @@ class DeleteNamespaceRequest(_message.Message):
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
     username: _builtins.str
-    """userDataStore only: act on this user's store (administrators)."""
+    """userDataStore only: act on this user's store (superusers; 409 for others)."""
     def __init__(
         self,
         *,
@@ -730,6 +794,8 @@ class NamespaceProtection(_message.Message):
     READS_FIELD_NUMBER: _builtins.int
     WRITES_FIELD_NUMBER: _builtins.int
     AUTHORITIES_FIELD_NUMBER: _builtins.int
+    READ_AUTHORITIES_FIELD_NUMBER: _builtins.int
+    WRITE_AUTHORITIES_FIELD_NUMBER: _builtins.int
     namespace: _builtins.str
     """The namespace."""
     reads: _builtins.str
@@ -738,7 +804,15 @@ class NamespaceProtection(_message.Message):
     """Write protection: NONE, RESTRICTED or HIDDEN."""
     @_builtins.property
     def authorities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Group names whose members pass the protection."""
+        """Group names whose members pass the protection (for reads and writes)."""
+
+    @_builtins.property
+    def read_authorities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """DHIS2's name for the authorities that pass read protection (= authorities)."""
+
+    @_builtins.property
+    def write_authorities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """DHIS2's name for the authorities that pass write protection (= authorities)."""
 
     def __init__(
         self,
@@ -747,10 +821,12 @@ class NamespaceProtection(_message.Message):
         reads: _builtins.str = ...,
         writes: _builtins.str = ...,
         authorities: _abc.Iterable[_builtins.str] | None = ...,
+        read_authorities: _abc.Iterable[_builtins.str] | None = ...,
+        write_authorities: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["authorities", b"authorities", "namespace", b"namespace", "reads", b"reads", "writes", b"writes"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authorities", b"authorities", "namespace", b"namespace", "read_authorities", b"read_authorities", "reads", b"reads", "write_authorities", b"write_authorities", "writes", b"writes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -763,16 +839,20 @@ class ListProtectionsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     API_VERSION_FIELD_NUMBER: _builtins.int
+    NAMESPACE_FIELD_NUMBER: _builtins.int
     api_version: _builtins.str
     """The version prefix of the path, if any; ignored."""
+    namespace: _builtins.str
+    """Only this namespace's protection (an object, or null if it has none)."""
     def __init__(
         self,
         *,
         api_version: _builtins.str = ...,
+        namespace: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_version", b"api_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_version", b"api_version", "namespace", b"namespace"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -785,22 +865,80 @@ class ListProtectionsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PROTECTIONS_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def protections(self) -> _containers.RepeatedCompositeFieldContainer[Global___NamespaceProtection]:
-        """Every protection, by namespace."""
+        """Every protection, by namespace (the one asked for with `namespace`)."""
+
+    @_builtins.property
+    def result(self) -> _struct_pb2.Value:
+        """The HTTP body: the protections as a JSON array, or with `namespace` one object
+        or null.
+        """
 
     def __init__(
         self,
         *,
         protections: _abc.Iterable[Global___NamespaceProtection] | None = ...,
+        result: _struct_pb2.Value | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["protections", b"protections"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["protections", b"protections", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListProtectionsResponse: _TypeAlias = ListProtectionsResponse  # noqa: Y015
+
+@_typing.final
+class GetCurrentUserRequest(_message.Message):
+    """Request for GetCurrentUser."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    API_VERSION_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    api_version: _builtins.str
+    """The version prefix of the path, if any; ignored."""
+    fields: _builtins.str
+    """Top-level members to return, comma separated; empty or "*" for all."""
+    def __init__(
+        self,
+        *,
+        api_version: _builtins.str = ...,
+        fields: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_version", b"api_version", "fields", b"fields"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCurrentUserRequest: _TypeAlias = GetCurrentUserRequest  # noqa: Y015
+
+@_typing.final
+class GetCurrentUserResponse(_message.Message):
+    """Response of GetCurrentUser."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def user(self) -> _struct_pb2.Value:
+        """The user as a JSON object."""
+
+    def __init__(
+        self,
+        *,
+        user: _struct_pb2.Value | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCurrentUserResponse: _TypeAlias = GetCurrentUserResponse  # noqa: Y015
 
 @_typing.final
 class SetProtectionRequest(_message.Message):

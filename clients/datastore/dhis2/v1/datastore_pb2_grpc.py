@@ -52,6 +52,11 @@ class DataStoreServiceStub:
                 request_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceRequest.SerializeToString,
                 response_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceResponse.FromString,
                 _registered_method=True)
+        self.ListKeys = channel.unary_unary(
+                '/datastore.dhis2.v1.DataStoreService/ListKeys',
+                request_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysRequest.SerializeToString,
+                response_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysResponse.FromString,
+                _registered_method=True)
         self.GetEntry = channel.unary_unary(
                 '/datastore.dhis2.v1.DataStoreService/GetEntry',
                 request_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetEntryRequest.SerializeToString,
@@ -113,9 +118,17 @@ class DataStoreServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetNamespace(self, request, context):
-        """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-        filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-        query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+        """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+        or, with `fields` (only that switches, as in DHIS2), the query API's result:
+        {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListKeys(self, request, context):
+        """The keys of a namespace, always (the collision-free spelling of GET
+        /dataStore/{namespace}, which the query API shares).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -144,8 +157,10 @@ class DataStoreServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateEntry(self, request, context):
-        """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-        ?roll=N with a path appends to the array there and keeps its last N elements.
+        """Replaces a key's value, or creates the key if it does not exist (then the web
+        message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+        array there and keeps its last N elements. Without a body the key is deleted
+        (no path) or the node set to null.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -166,8 +181,9 @@ class DataStoreServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListProtections(self, request, context):
-        """Namespace protections (administrators). As in DHIS2, this path shadows a
-        namespace named "protections" for GET.
+        """Namespace protections (administrators), or with ?namespace= that namespace's
+        (null if none). As in DHIS2, this path shadows a namespace named "protections"
+        for GET.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -194,6 +210,11 @@ def add_DataStoreServiceServicer_to_server(servicer, server):
                     servicer.GetNamespace,
                     request_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceRequest.FromString,
                     response_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceResponse.SerializeToString,
+            ),
+            'ListKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListKeys,
+                    request_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysRequest.FromString,
+                    response_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysResponse.SerializeToString,
             ),
             'GetEntry': grpc.unary_unary_rpc_method_handler(
                     servicer.GetEntry,
@@ -298,6 +319,33 @@ class DataStoreService:
             '/datastore.dhis2.v1.DataStoreService/GetNamespace',
             datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceRequest.SerializeToString,
             datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/datastore.dhis2.v1.DataStoreService/ListKeys',
+            datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysRequest.SerializeToString,
+            datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -526,7 +574,8 @@ class DataStoreService:
 
 
 class UserDataStoreServiceStub:
-    """The caller's own userDataStore; administrators reach another user's with ?username=.
+    """The caller's own userDataStore; superusers (administrators) reach another user's with
+    ?username= (anybody else gets 409, as in DHIS2).
     """
 
     def __init__(self, channel):
@@ -544,6 +593,11 @@ class UserDataStoreServiceStub:
                 '/datastore.dhis2.v1.UserDataStoreService/GetNamespace',
                 request_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceRequest.SerializeToString,
                 response_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceResponse.FromString,
+                _registered_method=True)
+        self.ListKeys = channel.unary_unary(
+                '/datastore.dhis2.v1.UserDataStoreService/ListKeys',
+                request_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysRequest.SerializeToString,
+                response_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysResponse.FromString,
                 _registered_method=True)
         self.GetEntry = channel.unary_unary(
                 '/datastore.dhis2.v1.UserDataStoreService/GetEntry',
@@ -578,7 +632,8 @@ class UserDataStoreServiceStub:
 
 
 class UserDataStoreServiceServicer:
-    """The caller's own userDataStore; administrators reach another user's with ?username=.
+    """The caller's own userDataStore; superusers (administrators) reach another user's with
+    ?username= (anybody else gets 409, as in DHIS2).
     """
 
     def ListNamespaces(self, request, context):
@@ -589,9 +644,17 @@ class UserDataStoreServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetNamespace(self, request, context):
-        """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-        filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-        query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+        """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+        or, with `fields` (only that switches, as in DHIS2), the query API's result:
+        {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListKeys(self, request, context):
+        """The keys of a namespace, always (the collision-free spelling of GET
+        /userDataStore/{namespace}, which the query API shares).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -620,8 +683,10 @@ class UserDataStoreServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateEntry(self, request, context):
-        """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-        ?roll=N with a path appends to the array there and keeps its last N elements.
+        """Replaces a key's value, or creates the key if it does not exist (then the web
+        message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+        array there and keeps its last N elements. Without a body the key is deleted
+        (no path) or the node set to null.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -653,6 +718,11 @@ def add_UserDataStoreServiceServicer_to_server(servicer, server):
                     servicer.GetNamespace,
                     request_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceRequest.FromString,
                     response_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceResponse.SerializeToString,
+            ),
+            'ListKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListKeys,
+                    request_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysRequest.FromString,
+                    response_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysResponse.SerializeToString,
             ),
             'GetEntry': grpc.unary_unary_rpc_method_handler(
                     servicer.GetEntry,
@@ -693,7 +763,8 @@ def add_UserDataStoreServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class UserDataStoreService:
-    """The caller's own userDataStore; administrators reach another user's with ?username=.
+    """The caller's own userDataStore; superusers (administrators) reach another user's with
+    ?username= (anybody else gets 409, as in DHIS2).
     """
 
     @staticmethod
@@ -740,6 +811,33 @@ class UserDataStoreService:
             '/datastore.dhis2.v1.UserDataStoreService/GetNamespace',
             datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceRequest.SerializeToString,
             datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetNamespaceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/datastore.dhis2.v1.UserDataStoreService/ListKeys',
+            datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysRequest.SerializeToString,
+            datastore_dot_dhis2_dot_v1_dot_datastore__pb2.ListKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -914,7 +1012,8 @@ class UserDataStoreService:
 
 
 class SharingServiceStub:
-    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=<uid>.
+    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=UID, and
+    the current user (/api/me), whose id is what sharing takes.
     """
 
     def __init__(self, channel):
@@ -923,6 +1022,11 @@ class SharingServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.GetCurrentUser = channel.unary_unary(
+                '/datastore.dhis2.v1.SharingService/GetCurrentUser',
+                request_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetCurrentUserRequest.SerializeToString,
+                response_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetCurrentUserResponse.FromString,
+                _registered_method=True)
         self.GetSharing = channel.unary_unary(
                 '/datastore.dhis2.v1.SharingService/GetSharing',
                 request_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetSharingRequest.SerializeToString,
@@ -936,8 +1040,17 @@ class SharingServiceStub:
 
 
 class SharingServiceServicer:
-    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=<uid>.
+    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=UID, and
+    the current user (/api/me), whose id is what sharing takes.
     """
+
+    def GetCurrentUser(self, request, context):
+        """The caller as DHIS2 shows a user: id (the username here), username, name,
+        displayName, userGroups, authorities; ?fields=id,name picks members loosely.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def GetSharing(self, request, context):
         """The key's sharing settings and, in object.access, what the caller may do.
@@ -957,6 +1070,11 @@ class SharingServiceServicer:
 
 def add_SharingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'GetCurrentUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCurrentUser,
+                    request_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetCurrentUserRequest.FromString,
+                    response_serializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetCurrentUserResponse.SerializeToString,
+            ),
             'GetSharing': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSharing,
                     request_deserializer=datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetSharingRequest.FromString,
@@ -976,8 +1094,36 @@ def add_SharingServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SharingService:
-    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=<uid>.
+    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=UID, and
+    the current user (/api/me), whose id is what sharing takes.
     """
+
+    @staticmethod
+    def GetCurrentUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/datastore.dhis2.v1.SharingService/GetCurrentUser',
+            datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetCurrentUserRequest.SerializeToString,
+            datastore_dot_dhis2_dot_v1_dot_datastore__pb2.GetCurrentUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def GetSharing(request,

@@ -44,9 +44,13 @@ class DataStoreServiceStub:
     ListNamespaces: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.ListNamespacesRequest, _datastore_pb2.ListNamespacesResponse]
     """The namespaces that hold at least one key, as a JSON array of strings."""
     GetNamespace: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.GetNamespaceRequest, _datastore_pb2.GetNamespaceResponse]
-    """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-    filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-    query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+    """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+    or, with `fields` (only that switches, as in DHIS2), the query API's result:
+    {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+    """
+    ListKeys: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.ListKeysRequest, _datastore_pb2.ListKeysResponse]
+    """The keys of a namespace, always (the collision-free spelling of GET
+    /dataStore/{namespace}, which the query API shares).
     """
     GetEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.GetEntryRequest, _datastore_pb2.GetEntryResponse]
     """The value of a key, as stored (not wrapped)."""
@@ -57,16 +61,19 @@ class DataStoreServiceStub:
     CreateEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.CreateEntryRequest, _datastore_pb2.WebMessage]
     """Creates a key (409 if it exists); ?encrypt=true stores the value encrypted."""
     UpdateEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.UpdateEntryRequest, _datastore_pb2.WebMessage]
-    """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-    ?roll=N with a path appends to the array there and keeps its last N elements.
+    """Replaces a key's value, or creates the key if it does not exist (then the web
+    message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+    array there and keeps its last N elements. Without a body the key is deleted
+    (no path) or the node set to null.
     """
     DeleteEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.DeleteEntryRequest, _datastore_pb2.WebMessage]
     """Deletes a key."""
     DeleteNamespace: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.DeleteNamespaceRequest, _datastore_pb2.WebMessage]
     """Deletes every key of a namespace."""
     ListProtections: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.ListProtectionsRequest, _datastore_pb2.ListProtectionsResponse]
-    """Namespace protections (administrators). As in DHIS2, this path shadows a
-    namespace named "protections" for GET.
+    """Namespace protections (administrators), or with ?namespace= that namespace's
+    (null if none). As in DHIS2, this path shadows a namespace named "protections"
+    for GET.
     """
     SetProtection: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.SetProtectionRequest, _datastore_pb2.NamespaceProtection]
     """Protects a namespace (administrators): reads and writes each NONE, RESTRICTED (403
@@ -90,9 +97,13 @@ class DataStoreServiceAsyncStub(DataStoreServiceStub):
     ListNamespaces: _aio.UnaryUnaryMultiCallable[_datastore_pb2.ListNamespacesRequest, _datastore_pb2.ListNamespacesResponse]  # type: ignore[assignment]
     """The namespaces that hold at least one key, as a JSON array of strings."""
     GetNamespace: _aio.UnaryUnaryMultiCallable[_datastore_pb2.GetNamespaceRequest, _datastore_pb2.GetNamespaceResponse]  # type: ignore[assignment]
-    """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-    filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-    query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+    """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+    or, with `fields` (only that switches, as in DHIS2), the query API's result:
+    {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+    """
+    ListKeys: _aio.UnaryUnaryMultiCallable[_datastore_pb2.ListKeysRequest, _datastore_pb2.ListKeysResponse]  # type: ignore[assignment]
+    """The keys of a namespace, always (the collision-free spelling of GET
+    /dataStore/{namespace}, which the query API shares).
     """
     GetEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.GetEntryRequest, _datastore_pb2.GetEntryResponse]  # type: ignore[assignment]
     """The value of a key, as stored (not wrapped)."""
@@ -103,16 +114,19 @@ class DataStoreServiceAsyncStub(DataStoreServiceStub):
     CreateEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.CreateEntryRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
     """Creates a key (409 if it exists); ?encrypt=true stores the value encrypted."""
     UpdateEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.UpdateEntryRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
-    """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-    ?roll=N with a path appends to the array there and keeps its last N elements.
+    """Replaces a key's value, or creates the key if it does not exist (then the web
+    message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+    array there and keeps its last N elements. Without a body the key is deleted
+    (no path) or the node set to null.
     """
     DeleteEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.DeleteEntryRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
     """Deletes a key."""
     DeleteNamespace: _aio.UnaryUnaryMultiCallable[_datastore_pb2.DeleteNamespaceRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
     """Deletes every key of a namespace."""
     ListProtections: _aio.UnaryUnaryMultiCallable[_datastore_pb2.ListProtectionsRequest, _datastore_pb2.ListProtectionsResponse]  # type: ignore[assignment]
-    """Namespace protections (administrators). As in DHIS2, this path shadows a
-    namespace named "protections" for GET.
+    """Namespace protections (administrators), or with ?namespace= that namespace's
+    (null if none). As in DHIS2, this path shadows a namespace named "protections"
+    for GET.
     """
     SetProtection: _aio.UnaryUnaryMultiCallable[_datastore_pb2.SetProtectionRequest, _datastore_pb2.NamespaceProtection]  # type: ignore[assignment]
     """Protects a namespace (administrators): reads and writes each NONE, RESTRICTED (403
@@ -145,9 +159,19 @@ class DataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _datastore_pb2.GetNamespaceRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_datastore_pb2.GetNamespaceResponse, _abc.Awaitable[_datastore_pb2.GetNamespaceResponse]]:
-        """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-        filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-        query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+        """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+        or, with `fields` (only that switches, as in DHIS2), the query API's result:
+        {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+        """
+
+    @_abc_1.abstractmethod
+    def ListKeys(
+        self,
+        request: _datastore_pb2.ListKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_datastore_pb2.ListKeysResponse, _abc.Awaitable[_datastore_pb2.ListKeysResponse]]:
+        """The keys of a namespace, always (the collision-free spelling of GET
+        /dataStore/{namespace}, which the query API shares).
         """
 
     @_abc_1.abstractmethod
@@ -182,8 +206,10 @@ class DataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _datastore_pb2.UpdateEntryRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_datastore_pb2.WebMessage, _abc.Awaitable[_datastore_pb2.WebMessage]]:
-        """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-        ?roll=N with a path appends to the array there and keeps its last N elements.
+        """Replaces a key's value, or creates the key if it does not exist (then the web
+        message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+        array there and keeps its last N elements. Without a body the key is deleted
+        (no path) or the node set to null.
         """
 
     @_abc_1.abstractmethod
@@ -208,8 +234,9 @@ class DataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _datastore_pb2.ListProtectionsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_datastore_pb2.ListProtectionsResponse, _abc.Awaitable[_datastore_pb2.ListProtectionsResponse]]:
-        """Namespace protections (administrators). As in DHIS2, this path shadows a
-        namespace named "protections" for GET.
+        """Namespace protections (administrators), or with ?namespace= that namespace's
+        (null if none). As in DHIS2, this path shadows a namespace named "protections"
+        for GET.
         """
 
     @_abc_1.abstractmethod
@@ -226,7 +253,9 @@ class DataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
 def add_DataStoreServiceServicer_to_server(servicer: DataStoreServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
 class UserDataStoreServiceStub:
-    """The caller's own userDataStore; administrators reach another user's with ?username=."""
+    """The caller's own userDataStore; superusers (administrators) reach another user's with
+    ?username= (anybody else gets 409, as in DHIS2).
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -235,9 +264,13 @@ class UserDataStoreServiceStub:
     ListNamespaces: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.ListNamespacesRequest, _datastore_pb2.ListNamespacesResponse]
     """The namespaces that hold at least one user key, as a JSON array of strings."""
     GetNamespace: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.GetNamespaceRequest, _datastore_pb2.GetNamespaceResponse]
-    """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-    filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-    query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+    """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+    or, with `fields` (only that switches, as in DHIS2), the query API's result:
+    {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+    """
+    ListKeys: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.ListKeysRequest, _datastore_pb2.ListKeysResponse]
+    """The keys of a namespace, always (the collision-free spelling of GET
+    /userDataStore/{namespace}, which the query API shares).
     """
     GetEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.GetEntryRequest, _datastore_pb2.GetEntryResponse]
     """The value of a key, as stored (not wrapped)."""
@@ -248,8 +281,10 @@ class UserDataStoreServiceStub:
     CreateEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.CreateEntryRequest, _datastore_pb2.WebMessage]
     """Creates a key (409 if it exists); ?encrypt=true stores the value encrypted."""
     UpdateEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.UpdateEntryRequest, _datastore_pb2.WebMessage]
-    """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-    ?roll=N with a path appends to the array there and keeps its last N elements.
+    """Replaces a key's value, or creates the key if it does not exist (then the web
+    message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+    array there and keeps its last N elements. Without a body the key is deleted
+    (no path) or the node set to null.
     """
     DeleteEntry: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.DeleteEntryRequest, _datastore_pb2.WebMessage]
     """Deletes a key."""
@@ -258,15 +293,21 @@ class UserDataStoreServiceStub:
 
 @_typing.type_check_only
 class UserDataStoreServiceAsyncStub(UserDataStoreServiceStub):
-    """The caller's own userDataStore; administrators reach another user's with ?username=."""
+    """The caller's own userDataStore; superusers (administrators) reach another user's with
+    ?username= (anybody else gets 409, as in DHIS2).
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListNamespaces: _aio.UnaryUnaryMultiCallable[_datastore_pb2.ListNamespacesRequest, _datastore_pb2.ListNamespacesResponse]  # type: ignore[assignment]
     """The namespaces that hold at least one user key, as a JSON array of strings."""
     GetNamespace: _aio.UnaryUnaryMultiCallable[_datastore_pb2.GetNamespaceRequest, _datastore_pb2.GetNamespaceResponse]  # type: ignore[assignment]
-    """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-    filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-    query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+    """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+    or, with `fields` (only that switches, as in DHIS2), the query API's result:
+    {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+    """
+    ListKeys: _aio.UnaryUnaryMultiCallable[_datastore_pb2.ListKeysRequest, _datastore_pb2.ListKeysResponse]  # type: ignore[assignment]
+    """The keys of a namespace, always (the collision-free spelling of GET
+    /userDataStore/{namespace}, which the query API shares).
     """
     GetEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.GetEntryRequest, _datastore_pb2.GetEntryResponse]  # type: ignore[assignment]
     """The value of a key, as stored (not wrapped)."""
@@ -277,8 +318,10 @@ class UserDataStoreServiceAsyncStub(UserDataStoreServiceStub):
     CreateEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.CreateEntryRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
     """Creates a key (409 if it exists); ?encrypt=true stores the value encrypted."""
     UpdateEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.UpdateEntryRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
-    """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-    ?roll=N with a path appends to the array there and keeps its last N elements.
+    """Replaces a key's value, or creates the key if it does not exist (then the web
+    message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+    array there and keeps its last N elements. Without a body the key is deleted
+    (no path) or the node set to null.
     """
     DeleteEntry: _aio.UnaryUnaryMultiCallable[_datastore_pb2.DeleteEntryRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
     """Deletes a key."""
@@ -286,7 +329,9 @@ class UserDataStoreServiceAsyncStub(UserDataStoreServiceStub):
     """Deletes every key of a namespace."""
 
 class UserDataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
-    """The caller's own userDataStore; administrators reach another user's with ?username=."""
+    """The caller's own userDataStore; superusers (administrators) reach another user's with
+    ?username= (anybody else gets 409, as in DHIS2).
+    """
 
     @_abc_1.abstractmethod
     def ListNamespaces(
@@ -302,9 +347,19 @@ class UserDataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _datastore_pb2.GetNamespaceRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_datastore_pb2.GetNamespaceResponse, _abc.Awaitable[_datastore_pb2.GetNamespaceResponse]]:
-        """The keys of a namespace (a JSON array), or, with any query parameter (fields,
-        filter, order, rootJunction, page, pageSize, paging, headless, includeAll), the
-        query API's result: {"pager": {...}, "entries": [...]} or a plain array.
+        """The keys of a namespace (a JSON array; ?lastUpdated= keeps those updated since),
+        or, with `fields` (only that switches, as in DHIS2), the query API's result:
+        {"pager": {...}, "entries": [...]} or a plain array (headless, paging=false).
+        """
+
+    @_abc_1.abstractmethod
+    def ListKeys(
+        self,
+        request: _datastore_pb2.ListKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_datastore_pb2.ListKeysResponse, _abc.Awaitable[_datastore_pb2.ListKeysResponse]]:
+        """The keys of a namespace, always (the collision-free spelling of GET
+        /userDataStore/{namespace}, which the query API shares).
         """
 
     @_abc_1.abstractmethod
@@ -339,8 +394,10 @@ class UserDataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _datastore_pb2.UpdateEntryRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_datastore_pb2.WebMessage, _abc.Awaitable[_datastore_pb2.WebMessage]]:
-        """Replaces a key's value (404 if it does not exist); ?path=a.b replaces one node,
-        ?roll=N with a path appends to the array there and keeps its last N elements.
+        """Replaces a key's value, or creates the key if it does not exist (then the web
+        message says 201 Created); ?path=a.b replaces one node, ?roll=N appends to the
+        array there and keeps its last N elements. Without a body the key is deleted
+        (no path) or the node set to null.
         """
 
     @_abc_1.abstractmethod
@@ -362,12 +419,18 @@ class UserDataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
 def add_UserDataStoreServiceServicer_to_server(servicer: UserDataStoreServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
 class SharingServiceStub:
-    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=<uid>."""
+    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=UID, and
+    the current user (/api/me), whose id is what sharing takes.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> SharingServiceAsyncStub: ...
+    GetCurrentUser: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.GetCurrentUserRequest, _datastore_pb2.GetCurrentUserResponse]
+    """The caller as DHIS2 shows a user: id (the username here), username, name,
+    displayName, userGroups, authorities; ?fields=id,name picks members loosely.
+    """
     GetSharing: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.GetSharingRequest, _datastore_pb2.GetSharingResponse]
     """The key's sharing settings and, in object.access, what the caller may do."""
     SetSharing: _grpc.UnaryUnaryMultiCallable[_datastore_pb2.SetSharingRequest, _datastore_pb2.WebMessage]
@@ -377,9 +440,15 @@ class SharingServiceStub:
 
 @_typing.type_check_only
 class SharingServiceAsyncStub(SharingServiceStub):
-    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=<uid>."""
+    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=UID, and
+    the current user (/api/me), whose id is what sharing takes.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
+    GetCurrentUser: _aio.UnaryUnaryMultiCallable[_datastore_pb2.GetCurrentUserRequest, _datastore_pb2.GetCurrentUserResponse]  # type: ignore[assignment]
+    """The caller as DHIS2 shows a user: id (the username here), username, name,
+    displayName, userGroups, authorities; ?fields=id,name picks members loosely.
+    """
     GetSharing: _aio.UnaryUnaryMultiCallable[_datastore_pb2.GetSharingRequest, _datastore_pb2.GetSharingResponse]  # type: ignore[assignment]
     """The key's sharing settings and, in object.access, what the caller may do."""
     SetSharing: _aio.UnaryUnaryMultiCallable[_datastore_pb2.SetSharingRequest, _datastore_pb2.WebMessage]  # type: ignore[assignment]
@@ -388,7 +457,19 @@ class SharingServiceAsyncStub(SharingServiceStub):
     """
 
 class SharingServiceServicer(metaclass=_abc_1.ABCMeta):
-    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=<uid>."""
+    """DHIS2's sharing API for dataStore keys: /api/sharing?type=dataStore&id=UID, and
+    the current user (/api/me), whose id is what sharing takes.
+    """
+
+    @_abc_1.abstractmethod
+    def GetCurrentUser(
+        self,
+        request: _datastore_pb2.GetCurrentUserRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_datastore_pb2.GetCurrentUserResponse, _abc.Awaitable[_datastore_pb2.GetCurrentUserResponse]]:
+        """The caller as DHIS2 shows a user: id (the username here), username, name,
+        displayName, userGroups, authorities; ?fields=id,name picks members loosely.
+        """
 
     @_abc_1.abstractmethod
     def GetSharing(
