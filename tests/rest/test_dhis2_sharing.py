@@ -136,9 +136,11 @@ def test_namespace_protection(harness):
             json={"namespace": ns, "reads": "RESTRICTED", "writes": "RESTRICTED", "authorities": ["ops"]},
         )
         assert r.status_code == 200, r.text
-        assert {"namespace": ns, "reads": "RESTRICTED", "writes": "RESTRICTED", "authorities": ["ops"]} in admin.get(
-            "/api/dataStore/protections"
-        ).json()
+        shown = {"namespace": ns, "reads": "RESTRICTED", "writes": "RESTRICTED", "authorities": ["ops"],
+                 "readAuthorities": ["ops"], "writeAuthorities": ["ops"]}  # fmt: skip
+        assert shown in admin.get("/api/dataStore/protections").json()
+        assert admin.get(f"/api/dataStore/protections?namespace={ns}").json() == shown
+        assert admin.get(f"/api/dataStore/protections?namespace={unique('none')}").json() is None
     with http(harness, "alice") as alice:
         web_message(alice.get(f"/api/dataStore/{ns}/k"), 403, f"Namespace '{ns}' is protected, access denied")
         web_message(alice.get(f"/api/dataStore/{ns}?fields=."), 403)
