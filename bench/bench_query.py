@@ -90,7 +90,7 @@ def main() -> None:
                 batch = entry_pb2.BulkPutEntriesRequest(store="big")
                 for i in range(start, min(start + 1000, ns.entries)):
                     json_format.ParseDict(doc(i), batch.entries.add(key=f"k{i:07}").value)
-                client._call(client.entries.BulkPutEntries, batch)
+                client.entries.BulkPutEntries(batch, timeout=300)
             load_s = time.perf_counter() - t
             from server.storage.db import init_database
 
@@ -109,12 +109,12 @@ def main() -> None:
                 }
                 request = json_format.ParseDict(body, query_pb2.QueryEntriesRequest())
                 expected = sum(1 for i in range(ns.entries) if matches(i))
-                assert client._call(client.queries.QueryEntries, request).total_size == expected
+                assert client.queries.QueryEntries(request, timeout=300).total_size == expected
                 run = direct_sql("big", request)
                 total, rows = run()
                 assert total == expected and len(rows) == min(25, expected)
                 via_sql, via_grpc = interleaved(
-                    [run, lambda r=request: client._call(client.queries.QueryEntries, r)], ns.rounds
+                    [run, lambda r=request: client.queries.QueryEntries(r, timeout=300)], ns.rounds
                 )
                 print(f"{label:32} {expected:>7} {via_sql:>8.1f} {via_grpc:>8.1f} {via_grpc / via_sql:>6.2f}")
     finally:

@@ -94,7 +94,7 @@ def test_graceful_shutdown_finishes_in_flight_calls(db):
     served = serve(db)
     try:
         with DatastoreClient(served.grpc, token=token) as client:
-            stored = {e.key for e in client.stream("s")}
+            stored = {e.key for e in client.stream_entries("s")}
             assert {f"k{i}" for i in results} <= stored, "an acknowledged write was lost"
     finally:
         served.stop()

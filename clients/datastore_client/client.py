@@ -1,146 +1,80 @@
-"""DatastoreClient: one channel, credentials on every call, timeouts and retries.
+"""DatastoreClient: the whole datastore.v1 API over one gRPC channel, plain Python in and out.
 
     with DatastoreClient("127.0.0.1:50051", token="...") as ds:
         ds.put_entry("myStore", "myKey", {"a": 1})
-        ds.get_entry("myStore", "myKey").value
+        ds.get_entry("myStore", "myKey").value        # {'a': 1}
 
-The generated stubs stay reachable as ds.descriptors, ds.entries, ds.queries, ds.sharing
-and ds.auth for anything the convenience methods do not cover. Errors are raised as
-DatastoreError with the gRPC code, message, and the google.rpc ErrorInfo reason and
-BadRequest field violations already unpacked.
+Credentials go on every call: a token, or username and password (exchanged for a token
+on the first call, and again when the token expires). Every call has a timeout (the
+client's, 30 s, unless given per call; None for no deadline); UNAVAILABLE is retried
+with backoff (see Retry); failures raise typed DatastoreError subclasses (NotFound, …).
+The generated stubs stay reachable as ds.auth, ds.descriptors, ds.entries, ds.queries
+and ds.sharing, with the credentials added, for anything the methods do not cover.
+AsyncDatastoreClient (datastore_client.aio) has the same methods as coroutines.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Iterator
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar, Unpack
 
 import grpc
-from google.protobuf import json_format
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from datastore.v1 import (
-    auth_pb2,
     auth_pb2_grpc,
-    descriptor_pb2,
     descriptor_pb2_grpc,
-    entry_pb2,
     entry_pb2_grpc,
-    query_pb2,
     query_pb2_grpc,
     sharing_pb2_grpc,
 )
+from datastore_client import _calls as calls
+from datastore_client._base import DEFAULT, Attempts, ClientBase, Timeout, remaining
+from datastore_client._calls import MISSING, Call, QueryArgs
+from datastore_client.errors import NotFound, from_rpc_error
+from datastore_client.retry import retry_on_conflict
+from datastore_client.types import JSON, Descriptor, Entry, Grant, Page, Token, User
 
-# Retry only what is safe to retry: UNAVAILABLE means the call never reached a handler.
-_SERVICE_CONFIG = json.dumps(
-    {
-        "methodConfig": [
-            {
-                "name": [
-                    {"service": "datastore.v1." + s}
-                    for s in ("AuthService", "DescriptorService", "EntryService", "QueryService", "SharingService")
-                ],
-                "retryPolicy": {
-                    "maxAttempts": 4,
-                    "initialBackoff": "0.1s",
-                    "maxBackoff": "2s",
-                    "backoffMultiplier": 2,
-                    "retryableStatusCodes": ["UNAVAILABLE"],
-                },
-            }
-        ]
-    }
-)
+T = TypeVar("T")
 
 
-class DatastoreError(Exception):
-    def __init__(self, error: grpc.RpcError) -> None:
-        self.code: grpc.StatusCode = error.code()
-        self.message: str = error.details() or ""
-        self.reason = ""
-        self.metadata: dict[str, str] = {}
-        self.field_violations: list[tuple[str, str]] = []
-        status = rpc_status.from_call(error)
-        for detail in status.details if status else ():
-            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                self.reason, self.metadata = info.reason, dict(info.metadata)
-            elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad = error_details_pb2.BadRequest()
-                detail.Unpack(bad)
-                self.field_violations = [(v.field, v.description) for v in bad.field_violations]
-        super().__init__(f"{self.code.name}: {self.message}")
+class _Credentials(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Adds the client's current credentials to every call but CreateToken."""
 
-
-class _Auth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     def __init__(self, client: DatastoreClient) -> None:
         self.client = client
 
-    def _details(self, details):
-        metadata = list(details.metadata or []) + self.client.credentials()
-        return (
-            details._replace(metadata=metadata)
-            if hasattr(details, "_replace")
-            else _Details(
-                details.method,
-                details.timeout,
-                metadata,
-                details.credentials,
-                getattr(details, "wait_for_ready", None),
-                getattr(details, "compression", None),
-            )
-        )
+    def _details(self, details: Any) -> Any:
+        if details.method == calls.CREATE_TOKEN:
+            return details
+        return details._replace(metadata=[*(details.metadata or ()), *self.client.credentials()])
 
-    def intercept_unary_unary(self, continuation, details, request):
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return continuation(self._details(details), request)
 
-    def intercept_unary_stream(self, continuation, details, request):
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return continuation(self._details(details), request)
 
 
-class _Details(grpc.ClientCallDetails):
-    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression):
-        self.method, self.timeout, self.metadata = method, timeout, metadata
-        self.credentials, self.wait_for_ready, self.compression = credentials, wait_for_ready, compression
+class DatastoreClient(ClientBase):
+    """A client of one datastore server (`target` HOST:PORT, default $DATASTORE_TARGET or
+    127.0.0.1:50051); settings: see ClientBase. Thread-safe; use it as a context manager
+    or call close()."""
 
-
-class DatastoreClient:
-    def __init__(
-        self,
-        target: str = "127.0.0.1:50051",
-        *,
-        token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float = 30.0,
-        channel_credentials: grpc.ChannelCredentials | None = None,
-    ) -> None:
-        self.token, self.username, self.password, self.timeout = token, username, password, timeout
-        options = [("grpc.service_config", _SERVICE_CONFIG), ("grpc.enable_retries", 1)]
-        raw = (
-            grpc.secure_channel(target, channel_credentials, options=options)
-            if channel_credentials
-            else grpc.insecure_channel(target, options=options)
-        )
+    def _setup(self) -> None:
+        if self._channel_credentials is not None:
+            raw = grpc.secure_channel(self.target, self._channel_credentials, options=self._options)
+        else:
+            raw = grpc.insecure_channel(self.target, options=self._options)
         self._raw_channel = raw
-        self.channel = grpc.intercept_channel(raw, _Auth(self))
+        self._login_lock = threading.RLock()
+        self.channel = grpc.intercept_channel(raw, _Credentials(self))
         self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
         self.descriptors = descriptor_pb2_grpc.DescriptorServiceStub(self.channel)
         self.entries = entry_pb2_grpc.EntryServiceStub(self.channel)
         self.queries = query_pb2_grpc.QueryServiceStub(self.channel)
         self.sharing = sharing_pb2_grpc.SharingServiceStub(self.channel)
-
-    def credentials(self) -> list[tuple[str, str]]:
-        if self.token:
-            return [("authorization", f"Token {self.token}")]
-        if self.username is not None:
-            raw = f"{self.username}:{self.password or ''}".encode()
-            return [("authorization", "Basic " + base64.b64encode(raw).decode())]
-        return []
 
     def close(self) -> None:
         self._raw_channel.close()
@@ -148,73 +82,277 @@ class DatastoreClient:
     def __enter__(self) -> DatastoreClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method, request):
-        try:
-            return method(request, timeout=self.timeout)
-        except grpc.RpcError as error:
-            raise DatastoreError(error) from None
+    def _invoke(self, call: Call[T], timeout: Timeout = DEFAULT) -> T:
+        may_login = call.method != "CreateToken"
+        if may_login and self._login_first():
+            with self._login_lock:
+                if self._login_first():
+                    self.login()
+        deadline = self._deadline(timeout)
+        method = getattr(getattr(self, call.service), call.method)
+        attempts = Attempts(self, deadline, may_login)
+        while True:
+            try:
+                return call.convert(method(call.request, timeout=remaining(deadline)))
+            except grpc.RpcError as rpc_error:
+                error = from_rpc_error(rpc_error)
+            delay = attempts.after(error)
+            if delay is None:
+                self.login()
+            else:
+                time.sleep(delay)
 
-    # ------------------------------------------------------------ conveniences
+    # ------------------------------------------------------------------ auth
 
-    def login(self) -> str:
-        """Exchanges username/password for a token and uses it from now on."""
-        response = self._call(
-            self.auth.CreateToken,
-            auth_pb2.CreateTokenRequest(username=self.username or "", password=self.password or ""),
-        )
-        self.token = response.token
-        return response.token
+    def login(self, username: str | None = None, password: str | None = None, *, timeout: Timeout = DEFAULT) -> Token:
+        """Exchanges username and password (these, or the client's) for a token that
+        the client uses from now on."""
+        with self._login_lock:
+            if username is not None:
+                self.username = username
+            if password is not None:
+                self.password = password
+            token = self._invoke(calls.create_token(self.username or "", self.password or ""), timeout)
+            self.token = token.token
+            return token
+
+    def refresh_token(self, *, timeout: Timeout = DEFAULT) -> Token:
+        """Replaces the client's token by a new one (the old one stops working)."""
+        token = self._invoke(calls.refresh_token(), timeout)
+        self.token = token.token
+        return token
+
+    def get_current_user(self, *, timeout: Timeout = DEFAULT) -> User:
+        return self._invoke(calls.get_current_user(), timeout)
+
+    # ----------------------------------------------------------- descriptors
 
     def create_descriptor(
-        self, name: str, *, data_type: str = "MAP", behaviour_type: str = "CENTRAL", **fields
-    ) -> descriptor_pb2.Descriptor:
-        descriptor = descriptor_pb2.Descriptor(
-            name=name,
-            data_type=descriptor_pb2.DataType.Value(f"DATA_TYPE_{data_type}"),
-            behaviour_type=descriptor_pb2.BehaviourType.Value(f"BEHAVIOUR_TYPE_{behaviour_type}"),
-            **fields,
+        self,
+        name: str,
+        *,
+        data_type: str = "MAP",
+        behaviour_type: str = "CENTRAL",
+        description: str | None = None,
+        life_time: int | None = None,
+        expire_data: bool | None = None,
+        global_data: bool | None = None,
+        use_lower_case_keys: bool | None = None,
+        timeout: Timeout = DEFAULT,
+    ) -> Descriptor:
+        """Creates a store (admins only): MAP or LIST; only CENTRAL stores are reachable."""
+        fields = dict(
+            description=description,
+            life_time=life_time,
+            expire_data=expire_data,
+            global_data=global_data,
+            use_lower_case_keys=use_lower_case_keys,
         )
-        return self._call(
-            self.descriptors.CreateDescriptor, descriptor_pb2.CreateDescriptorRequest(descriptor=descriptor)
-        ).descriptor
+        return self._invoke(calls.create_descriptor(name, data_type, behaviour_type, fields), timeout)
 
-    def get_entry(self, store: str, key: str, customer_id: int | None = None) -> entry_pb2.Entry:
-        request = entry_pb2.GetEntryRequest(store=store, key=key, customer_id=customer_id)
-        return self._call(self.entries.GetEntry, request).entry
+    def get_descriptor(self, name: str, *, show_deleted: bool = False, timeout: Timeout = DEFAULT) -> Descriptor:
+        return self._invoke(calls.get_descriptor(name, show_deleted), timeout)
 
-    def put_entry(self, store: str, key: str, value: Any = ..., customer_id: int | None = None) -> entry_pb2.Entry:
-        request = entry_pb2.PutEntryRequest(store=store, key=key, customer_id=customer_id)
-        if value is not ...:
-            json_format.ParseDict(value, request.value)
-        return self._call(self.entries.PutEntry, request).entry
+    def list_descriptors(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        show_deleted: bool = False,
+        timeout: Timeout = DEFAULT,
+    ) -> Page[Descriptor]:
+        """One page of descriptors (.items, .total_size); iter_descriptors pages through all."""
+        return self._invoke(calls.list_descriptors(limit, offset, show_deleted), timeout)
 
-    def delete_entries(self, store: str, keys: list[str], customer_id: int | None = None) -> list[entry_pb2.Entry]:
-        request = entry_pb2.DeleteEntriesRequest(store=store, keys=keys, customer_id=customer_id)
-        return list(self._call(self.entries.DeleteEntries, request).entries)
+    def iter_descriptors(
+        self, *, page_size: int = 100, show_deleted: bool = False, timeout: Timeout = DEFAULT
+    ) -> Iterator[Descriptor]:
+        offset = 0
+        while True:
+            page = self.list_descriptors(limit=page_size, offset=offset, show_deleted=show_deleted, timeout=timeout)
+            yield from page.items
+            offset += len(page.items)
+            if len(page.items) < page_size or offset >= page.total_size:
+                return
 
-    def query(self, store: str, **fields) -> query_pb2.QueryEntriesResponse:
-        request = json_format.ParseDict({"store": store, **fields}, query_pb2.QueryEntriesRequest())
-        return self._call(self.queries.QueryEntries, request)
+    def update_descriptor(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        life_time: int | None = None,
+        expire_data: bool | None = None,
+        global_data: bool | None = None,
+        use_lower_case_keys: bool | None = None,
+        timeout: Timeout = DEFAULT,
+    ) -> Descriptor:
+        """Changes the given fields (admins only); the others stay as they are."""
+        changes = dict(
+            description=description,
+            life_time=life_time,
+            expire_data=expire_data,
+            global_data=global_data,
+            use_lower_case_keys=use_lower_case_keys,
+        )
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return self._invoke(calls.update_descriptor(name, changes), timeout)
 
-    def stream(self, store: str, **fields) -> Iterator[entry_pb2.Entry]:
-        query = json_format.ParseDict({"store": store, **fields}, query_pb2.QueryEntriesRequest())
-        try:
-            for message in self.queries.StreamEntries(
-                query_pb2.StreamEntriesRequest(query=query), timeout=self.timeout
-            ):
-                yield message.entry
-        except grpc.RpcError as error:
-            raise DatastoreError(error) from None
+    def delete_descriptor(self, name: str, *, timeout: Timeout = DEFAULT) -> Descriptor:
+        """Deletes a store softly (admins only); get_descriptor(show_deleted=True) still finds it."""
+        return self._invoke(calls.delete_descriptor(name), timeout)
+
+    # --------------------------------------------------------------- entries
+
+    def get_entry(self, store: str, key: str, *, customer_id: int | None = None, timeout: Timeout = DEFAULT) -> Entry:
+        """The entry; NotFound if it is absent, deleted or expired."""
+        return self._invoke(calls.get_entry(store, key, customer_id), timeout)
+
+    def put_entry(
+        self,
+        store: str,
+        key: str,
+        value: JSON = MISSING,
+        *,
+        customer_id: int | None = None,
+        expected_revision: int | None = None,
+        etag: str | None = None,
+        timeout: Timeout = DEFAULT,
+    ) -> Entry:
+        """Creates or replaces an entry (no value for LIST stores). With expected_revision
+        (0: must not exist yet) or etag, writes only if the entry is still at that
+        revision, else raises Aborted."""
+        return self._invoke(calls.put_entry(store, key, value, customer_id, expected_revision, etag), timeout)
+
+    def bulk_put_entries(
+        self,
+        store: str,
+        entries: Mapping[str, JSON] | Iterable[tuple[str, JSON]] | Iterable[str],
+        *,
+        customer_id: int | None = None,
+        timeout: Timeout = DEFAULT,
+    ) -> list[Entry]:
+        """Writes several entries in one transaction, all or none: {key: value, …},
+        (key, value) pairs, or keys alone for a LIST store."""
+        return self._invoke(calls.bulk_put_entries(store, entries, customer_id), timeout)
+
+    def delete_entries(
+        self, store: str, keys: str | Iterable[str], *, customer_id: int | None = None, timeout: Timeout = DEFAULT
+    ) -> list[Entry]:
+        """Deletes keys in one transaction; returns the entries that existed."""
+        return self._invoke(calls.delete_entries(store, keys, customer_id), timeout)
+
+    def update_entry(
+        self,
+        store: str,
+        key: str,
+        fn: Callable[[Any], JSON],
+        *,
+        default: JSON = MISSING,
+        customer_id: int | None = None,
+        attempts: int = 20,
+        timeout: Timeout = DEFAULT,
+    ) -> Entry:
+        """Read-modify-write without lost updates: puts fn(current value) under the read
+        revision, again from a fresh read whenever another writer got there first. A
+        missing entry raises NotFound, or starts from `default` if one is given."""
+
+        def attempt() -> Entry:
+            try:
+                current = self.get_entry(store, key, customer_id=customer_id, timeout=timeout)
+                value, revision = current.value, current.revision
+            except NotFound:
+                if default is MISSING:
+                    raise
+                value, revision = default, 0
+            return self.put_entry(
+                store, key, fn(value), customer_id=customer_id, expected_revision=revision, timeout=timeout
+            )
+
+        return retry_on_conflict(attempt, attempts=attempts)
+
+    # --------------------------------------------------------------- queries
+
+    def query_entries(
+        self,
+        store: str,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        timeout: Timeout = DEFAULT,
+        **query: Unpack[QueryArgs],
+    ) -> Page[Entry]:
+        """One page of matching entries (.items, .total_size; limit 25 by default, at most
+        1000). Selection and order: see QueryArgs (filters, conditions, order, …)."""
+        return self._invoke(calls.query_entries(calls.query_request(store, limit, offset, **query)), timeout)
+
+    def iter_entries(
+        self, store: str, *, page_size: int = 100, timeout: Timeout = DEFAULT, **query: Unpack[QueryArgs]
+    ) -> Iterator[Entry]:
+        """Every matching entry, a page (one QueryEntries call) at a time."""
+        request = calls.query_request(store, page_size, 0, **query)
+        while True:
+            page = self._invoke(calls.query_entries(request), timeout)
+            yield from page.items
+            request.offset += len(page.items)
+            if len(page.items) < page_size or request.offset >= page.total_size:
+                return
+
+    def stream_entries(
+        self, store: str, *, timeout: float | None = None, **query: Unpack[QueryArgs]
+    ) -> Iterator[Entry]:
+        """Every matching entry over one StreamEntries call (no deadline unless given)."""
+        request = calls.stream_request(calls.query_request(store, **query))
+        if self._login_first():
+            with self._login_lock:
+                if self._login_first():
+                    self.login()
+        deadline = self._deadline(timeout)
+        attempts = Attempts(self, deadline, True)
+        while True:
+            started = False
+            stream = self.queries.StreamEntries(request, timeout=remaining(deadline))
+            try:
+                for response in stream:
+                    started = True
+                    yield calls.stream_entry(response)
+                return
+            except grpc.RpcError as rpc_error:
+                error = from_rpc_error(rpc_error)
+            finally:
+                stream.cancel()
+            if started:
+                raise error
+            delay = attempts.after(error)
+            if delay is None:
+                self.login()
+            else:
+                time.sleep(delay)
+
+    # ---------------------------------------------------------------- grants
+
+    def list_grants(self, customer_id: int | None = None, *, timeout: Timeout = DEFAULT) -> list[Grant]:
+        """Grants (admins only), of one customer or of all."""
+        return self._invoke(calls.list_grants(customer_id), timeout)
+
+    def set_grant(
+        self,
+        customer_id: int,
+        access: str,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        timeout: Timeout = DEFAULT,
+    ) -> Grant:
+        """Gives a user or a group "read" or "write" access to a customer's entries (admins only)."""
+        return self._invoke(calls.set_grant(customer_id, access, user, group), timeout)
+
+    def delete_grant(
+        self, customer_id: int, *, user: str | None = None, group: str | None = None, timeout: Timeout = DEFAULT
+    ) -> None:
+        self._invoke(calls.delete_grant(customer_id, user, group), timeout)
 
 
-def value_of(entry: entry_pb2.Entry) -> Any:
-    """The entry's value as plain Python (None for LIST entries)."""
-    if not entry.HasField("value"):
-        return None
-    return json_format.MessageToDict(entry.value) if entry.value.WhichOneof("kind") != "null_value" else None
-
-
-__all__ = ["DatastoreClient", "DatastoreError", "value_of"]
+__all__ = ["DatastoreClient"]

@@ -11,7 +11,6 @@ from datastore.v1 import entry_pb2 as e
 from datastore.v1 import query_pb2 as q
 from datastore.v1 import query_pb2_grpc
 from datastore_client import DatastoreClient, DatastoreError
-from datastore_client.client import value_of
 from tests.grpc.test_query import DOCS
 from tests.helpers import value
 from tests.procs import cli, serve
@@ -65,9 +64,9 @@ def test_entries_roundtrip(server):
     admin.create_descriptor("roundtrip")
     doc = {"a": 5, "b": [1, 2.5, "x", None, True], "c": {"d": "e"}}
     assert admin.put_entry("roundtrip", "k", doc).revision == 1
-    assert value_of(admin.get_entry("roundtrip", "k")) == {"a": 5.0, "b": [1.0, 2.5, "x", None, True], "c": {"d": "e"}}
+    assert admin.get_entry("roundtrip", "k").value == {"a": 5.0, "b": [1.0, 2.5, "x", None, True], "c": {"d": "e"}}
     assert admin.put_entry("roundtrip", "k", "v2").revision == 2
-    assert value_of(ro.get_entry("roundtrip", "k", customer_id=1)) == "v2"
+    assert ro.get_entry("roundtrip", "k", customer_id=1).value == "v2"
     with pytest.raises(DatastoreError) as info:
         ro.put_entry("roundtrip", "k", "nope", customer_id=1)
     assert info.value.code == grpc.StatusCode.PERMISSION_DENIED and info.value.reason == "CUSTOMER_ACCESS_DENIED"
@@ -86,7 +85,7 @@ def test_bulk_put_to_missing_customer_writes_nothing(server):
     with pytest.raises(grpc.RpcError) as info:
         admin.entries.BulkPutEntries(e.BulkPutEntriesRequest(store="bulk", customer_id=77, entries=good))
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
-    assert admin.query("bulk", limit=1000).total_size == 100
+    assert admin.query_entries("bulk", limit=1000).total_size == 100
 
 
 # The same operator table as the SQLite test, so both databases must agree.
@@ -111,18 +110,18 @@ def test_operators_on_jsonb(docs, cond, expected):
     condition = {"path": path, "op": q.Operator.Name(op)}
     if operand:
         condition["value"] = operand[0]
-    r = docs.query("docs", conditions=[condition])
+    r = docs.query_entries("docs", conditions=[condition])
     assert [x.key for x in r.entries] == expected and r.total_size == len(expected)
 
 
 def test_order_matches_sqlite(docs):
-    r = docs.query(
-        "docs", orderBy=[{"path": "n", "descending": True}], conditions=[{"path": "n", "op": "OPERATOR_NOT_NULL"}]
+    r = docs.query_entries(
+        "docs", order_by=[{"path": "n", "descending": True}], conditions=[{"path": "n", "op": "OPERATOR_NOT_NULL"}]
     )
     assert [x.key for x in r.entries] == ["d", "e", "c", "b", "a"]
-    r = docs.query("docs", orderBy=[{"path": "s"}])
+    r = docs.query_entries("docs", order_by=[{"path": "s"}])
     assert [x.key for x in r.entries] == ["c", "a", "b", "d", "e"]
-    assert [x.key for x in docs.stream("docs", orderBy=[{"path": "_", "descending": True}])] == [
+    assert [x.key for x in docs.stream_entries("docs", order_by=[{"path": "_", "descending": True}])] == [
         "e",
         "d",
         "c",
@@ -135,11 +134,11 @@ def test_retention(server):
     admin, _ = server
     admin.create_descriptor("short", expire_data=True, life_time=300)
     admin.put_entry("short", "k", 1)
-    assert value_of(admin.get_entry("short", "k")) == 1
+    assert admin.get_entry("short", "k").value == 1
     time.sleep(0.5)
     with pytest.raises(DatastoreError):
         admin.get_entry("short", "k")
-    assert admin.query("short").total_size == 0
+    assert admin.query_entries("short").total_size == 0
 
 
 def test_concurrent_writers_same_key(server):
