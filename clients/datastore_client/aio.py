@@ -128,6 +128,7 @@ class AsyncDatastoreClient(ClientBase):
         if self._channel is not None:
             await self._channel.close()
             self._channel = self._stubs = None
+        self._lock = None  # bound to the closing event loop
 
     async def __aenter__(self) -> AsyncDatastoreClient:
         self.channel  # noqa: B018 - made here, in the caller's event loop
