@@ -253,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command(encryption_actions, "status", cmd_encryption_status, "where the key is; encrypted values per key")
     p.add_argument("--encryption-key-file", help=key_file_help)
+
+    from server import cli_data  # get/put/delete/query/descriptors over gRPC, --version, examples in --help
+
+    cli_data.add_commands(parser, sub)
     return parser
 
 
