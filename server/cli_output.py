@@ -130,7 +130,8 @@ def error(ns: argparse.Namespace, code: str, message: str, reason: str, violatio
         return
     print(f"error: {code}: {message}" + (f" [{reason}]" if reason else ""), file=sys.stderr)
     for field, description in violations:
-        print(f"  {field}: {description}", file=sys.stderr)
+        if description not in message:  # the message often says it already
+            print(f"  {field}: {description}", file=sys.stderr)
 
 
 def _when(entry: Entry | Descriptor) -> str:

@@ -144,8 +144,9 @@ def test_exit_codes(ds):
     assert "--token" in ds("get", "codes", "k", DATASTORE_TOKEN=None, code=5).stderr  # the hint
     reader = {"DATASTORE_TOKEN": None, "DATASTORE_USER": "reader", "DATASTORE_PASSWORD": "reader-pass-1"}
     ds("get", "codes", "k", "--customer", "1", code=5, **reader)
-    bad = ds("query", "codes", "--filter", "nonsense", code=6)
-    assert "filters[0]" in bad.stderr
+    bad = json.loads(ds("query", "codes", "--filter", "nonsense", "--json", code=6).stderr)["error"]
+    assert bad["reason"] == "ILLEGAL_QUERY" and bad["field_violations"][0]["field"] == "filters[0]"
+    assert "nonsense" in ds("query", "codes", "--filter", "nonsense", code=6).stderr
     assert "not JSON" in ds("put", "codes", "k", "{oops", code=6).stderr
     ds("put", "codes", "k", "2", "--expected-revision", "7", code=8)
     ds("descriptors", "create", "codes", code=8)

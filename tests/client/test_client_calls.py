@@ -187,5 +187,6 @@ def test_unavailable_until_the_server_comes_up(process_db):
         caller.join(30)
         assert result == {"user": "root"}
     finally:
-        for server in served:
-            server.stop()
+        for server in served:  # clean shutdown is tested elsewhere (tests/test_cli.py)
+            server.proc.kill()
+            server.proc.wait(30)
