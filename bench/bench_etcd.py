@@ -7,7 +7,8 @@ at concurrency 1 and 16; then 1 vs 2 datastore processes on one PostgreSQL.
 
 Durability differs, and the table says so: etcd fsyncs its WAL at every commit
 (batched), PostgreSQL here runs with its defaults (fsync at commit), SQLite in WAL
-mode with synchronous=NORMAL syncs at checkpoints, not at every commit.
+mode runs twice: durable (the default, synchronous=FULL: fsync at every commit) and
+relaxed (`--durability relaxed`, synchronous=NORMAL: fsync at checkpoints only).
 """
 
 from __future__ import annotations
@@ -166,12 +167,14 @@ def main() -> None:
     noop, noop_addr = start_baseline("noop_server.py")
     print(f"{os.cpu_count()} cores; etcd {etcd_addr}, no-op grpcio {noop_addr}")
     try:
-        for label, arg in (
-            ("SQLite (WAL, synchronous=NORMAL)", None),
-            ("PostgreSQL 15 (fsync at commit)", "postgresql"),
+        for label, arg, durability in (
+            ("SQLite (WAL, synchronous=FULL: durable, the default)", None, "durable"),
+            ("SQLite (WAL, synchronous=NORMAL: --durability relaxed)", None, "relaxed"),
+            ("PostgreSQL 15 (fsync at commit)", "postgresql", "durable"),
         ):
             if arg and ns.skip_postgresql:
                 continue
+            os.environ["DATASTORE_DURABILITY"] = durability  # read by the served process
             db = database_url(arg, "etcdbench")
             served, token = start_datastore(db)
             try:

@@ -257,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     from server import cli_data  # get/put/delete/query/descriptors over gRPC, --version, examples in --help
 
     cli_data.add_commands(parser, sub)
+    from server import cli_admin  # user/token/group/grant list, delete, passwd, init, export/import, backup
+
+    cli_admin.add_commands(sub, command, user, token, group)
     return parser
 
 

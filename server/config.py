@@ -24,6 +24,7 @@ class Settings:
     encryption_key: str | None = None
     encryption_key_file: str | None = None
     encryption_old_keys: str | None = None
+    durability: str = "durable"  # SQLite: durable = synchronous FULL, relaxed = NORMAL
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -35,6 +36,7 @@ class Settings:
             "encryption_key": os.environ.get("DATASTORE_ENCRYPTION_KEY") or None,
             "encryption_key_file": os.environ.get("DATASTORE_ENCRYPTION_KEY_FILE") or None,
             "encryption_old_keys": os.environ.get("DATASTORE_ENCRYPTION_OLD_KEYS") or None,
+            "durability": os.environ.get("DATASTORE_DURABILITY") or "durable",
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)

@@ -1,7 +1,8 @@
 """The database handle: one DatabaseProxy, initialised from a URL at start-up.
 
 URLs: sqlite:///path, sqlite:///:memory:, postgresql://user:pw@host:port/db.
-SQLite runs in WAL mode with foreign keys on and a busy timeout; PostgreSQL goes through
+SQLite runs in WAL mode with foreign keys on, a busy timeout and synchronous=FULL
+(durable; `--durability relaxed` chooses NORMAL); PostgreSQL goes through
 psycopg 3 with a connection pool (playhouse.pool) sized for the server's worker threads.
 """
 
@@ -21,9 +22,22 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "busy_timeout": 10_000,  # ms to wait for the single writer lock
-    "synchronous": "normal",  # durable in WAL mode except on power loss
+    "synchronous": "full",  # durable: a commit is fsynced before it is acknowledged
     "cache_size": -32_000,  # 32 MB page cache per connection
 }
+# SQLite's synchronous pragma per durability (`datastore serve --durability`): "relaxed"
+# (NORMAL, WAL) loses no data on a crash of the process, but may lose the last commits
+# on power loss or an OS crash.
+SYNCHRONOUS = {"durable": "full", "relaxed": "normal"}
+_durability = "durable"
+
+
+def set_durability(durability: str) -> None:
+    """The durability of databases made without an explicit one (the serve command)."""
+    global _durability
+    if durability not in SYNCHRONOUS:
+        raise ValueError(f"durability must be durable or relaxed, got {durability!r}")
+    _durability = durability
 
 
 class BaseModel(peewee.Model):
@@ -32,10 +46,13 @@ class BaseModel(peewee.Model):
         legacy_table_names = False
 
 
-def make_database(url: str, *, max_connections: int = 32) -> peewee.Database:
+def make_database(url: str, *, max_connections: int = 32, durability: str | None = None) -> peewee.Database:
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
-        return db_url.connect(url, pragmas=SQLITE_PRAGMAS)
+        durability = durability or _durability
+        if durability not in SYNCHRONOUS:
+            raise ValueError(f"durability must be durable or relaxed, got {durability!r}")
+        return db_url.connect(url, pragmas={**SQLITE_PRAGMAS, "synchronous": SYNCHRONOUS[durability]})
     if scheme in ("postgresql", "postgres"):
         # Pooled, so the per-call connection of every worker thread is reused; the Ext
         # flavour for server-side (named) cursors, which stream big results (repos.iter_entries).
@@ -44,11 +61,11 @@ def make_database(url: str, *, max_connections: int = 32) -> peewee.Database:
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://…")
 
 
-def init_database(url: str, *, max_connections: int = 32) -> peewee.Database:
+def init_database(url: str, *, max_connections: int = 32, durability: str | None = None) -> peewee.Database:
     """Points the proxy at `url` and brings the schema up to date."""
     from server.storage.migrations import migrate_to_latest
 
-    db = make_database(url, max_connections=max_connections)
+    db = make_database(url, max_connections=max_connections, durability=durability)
     database.initialize(db)
     with database.connection_context():
         migrate_to_latest(db)
