@@ -174,7 +174,10 @@ def first_start_log(db: str) -> str:
     lines: list[str] = []
     deadline = time.monotonic() + 20
     try:
-        while time.monotonic() < deadline and not any("datastore init --admin" in line for line in lines):
+        # until the hint and the listening lines (SIGTERM is handled once the server listens)
+        while time.monotonic() < deadline and not all(
+            any(text in line for line in lines) for text in ("datastore init --admin", "http listening on")
+        ):
             ready, _, _ = select.select([proc.stdout], [], [], 0.2)
             if ready:
                 line = proc.stdout.readline()
@@ -203,5 +206,25 @@ def test_init_first_administrator(db):
             f"http://{served.http}/api/v1/token-auth/", json={"username": "boss", "password": "boss-pass-123"}
         )
         assert r.status_code == 200
+    finally:
+        served.stop_checked()
+
+
+def test_passwd_and_delete_reach_basic_auth_of_a_running_server(db):
+    """A running server caches password checks; a changed password or a deleted user
+    is refused (401, never 404 or 500) within the 2 s of its caches."""
+    cli("user", "add", "vic", "--password", "vic-pass-12", db=db)
+    served = serve(db)
+    try:
+        url = f"http://{served.http}/api/dataStore"
+        assert httpx.get(url, auth=("vic", "vic-pass-12")).status_code == 200  # cached from now on
+        run("user", "passwd", "vic", "--password-stdin", db=db, stdin="vic-new-pass\n")
+        time.sleep(2.2)
+        assert httpx.get(url, auth=("vic", "vic-pass-12")).status_code == 401
+        assert httpx.get(url, auth=("vic", "vic-new-pass")).status_code == 200
+        cli("user", "delete", "vic", db=db)
+        time.sleep(2.2)
+        r = httpx.get(url, auth=("vic", "vic-new-pass"))
+        assert r.status_code == 401, r.text
     finally:
         served.stop_checked()

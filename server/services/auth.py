@@ -19,7 +19,7 @@ import argon2
 
 from server.domain import names
 from server.domain import types as t
-from server.domain.errors import InvalidArgument, ResourceExhausted, Unauthenticated
+from server.domain.errors import InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
 from server.services import cache
 from server.services.cache import TTLCache
 from server.storage import repos
@@ -83,8 +83,9 @@ class AuthService:
         self.token_days = token_days
         self.hasher = hasher or argon2.PasswordHasher()
         # Successful password checks, so Basic auth is not one argon2 run (~50 ms, by
-        # design) per call. Keyed by a SHA-256 of user and password.
-        self._passwords: TTLCache[int] = TTLCache(60.0)
+        # design) per call. Keyed by a SHA-256 of user and password. As short-lived as
+        # the other caches: a changed password or a deleted user stops working within it.
+        self._passwords: TTLCache[int] = TTLCache(cache.CACHE_TTL_S)
         self.guard = PasswordGuard()
         # A fixed hash to verify against when the user does not exist, so a wrong
         # username costs the same time as a wrong password.
@@ -124,7 +125,11 @@ class AuthService:
             if found is None:
                 raise Unauthenticated("invalid token", reason="TOKEN_INVALID")
             token_id, user_id, expires_at = found
-            cached = cache.principals.put(digest, (repos.load_principal(user_id, token_id), expires_at))
+            try:
+                principal = repos.load_principal(user_id, token_id)
+            except NotFound:  # the user was deleted meanwhile (its tokens with it)
+                raise Unauthenticated("invalid token", reason="TOKEN_INVALID") from None
+            cached = cache.principals.put(digest, (principal, expires_at))
         principal, expires_at = cached
         if expires_at <= now_ms():
             raise Unauthenticated("token expired; create a new one", reason="TOKEN_EXPIRED")
@@ -139,7 +144,12 @@ class AuthService:
         if not sep:
             raise Unauthenticated("malformed Basic credentials", reason="CREDENTIALS_MALFORMED")
         user_id = self.check_password(username, password)
-        principal, _ = cache.principals.get_or_load(("user", user_id), lambda: (repos.load_principal(user_id), None))
+        try:
+            principal, _ = cache.principals.get_or_load(
+                ("user", user_id), lambda: (repos.load_principal(user_id), None)
+            )
+        except NotFound:  # deleted since its password was checked
+            raise Unauthenticated("wrong username or password", reason="CREDENTIALS_INVALID") from None
         return principal
 
     def check_password(self, username: str, password: str) -> int:
