@@ -27,7 +27,8 @@ def test_bad_bodies_are_400_naming_the_problem(harness, body, words):
     with harness.client("alice") as c:
         r = c.post(f"/api/dataStore/{ns}/k", content=body, headers={"content-type": "application/json"})
         assert r.status_code == 400, r.text
-        assert words in r.json()["message"], r.json()["message"]
+        assert r.json()["message"] == "Invalid JSON value for key 'k'"  # as DHIS2 words it
+        assert words in r.json()["devMessage"], r.json()
         assert c.get(f"/api/dataStore/{ns}/k").status_code == 404, "nothing was written"
         r = c.post("/v1/descriptors", content=body, headers={"content-type": "application/json"})
         assert r.status_code == 400 and words in r.json()["error"]["message"], r.text
@@ -37,7 +38,7 @@ def test_deep_values_within_protobuf_limits_are_refused_clearly(harness):
     with harness.client("alice") as c:
         deep = b'{"v":' * 60 + b"1" + b"}" * 60
         r = c.post(f"/api/dataStore/{unique('deep')}/k", content=deep, headers={"content-type": "application/json"})
-        assert r.status_code == 400 and "nests deeper than" in r.json()["message"], r.text
+        assert r.status_code == 400 and "nests deeper than" in r.json()["devMessage"], r.text
 
 
 @pytest.mark.parametrize(

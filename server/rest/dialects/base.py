@@ -44,6 +44,7 @@ class Problem:
     details: list[dict] = field(default_factory=list)  # the google.rpc details as JSON
     http_status: int | None = None  # set by the shim for its own errors (404, 405, 413, 415)
     extra_headers: dict[str, str] = field(default_factory=dict)  # e.g. Allow on a 405
+    dev_message: str = ""  # the exact fault, where a dialect words the message its own way
 
     @classmethod
     def from_status(cls, code: grpc.StatusCode, message: str, status: status_pb2.Status | None) -> Problem:
@@ -103,3 +104,11 @@ class Dialect:
 
     def success_body(self, payload: Any, http_status: int) -> Any:
         return payload
+
+    def success_status(self, payload: Any, http_status: int) -> int:
+        """The HTTP status of a success: the rule's, unless the dialect's body says."""
+        return http_status
+
+    def request_problem(self, problem: Problem, variables: dict[str, str]) -> Problem:
+        """A request the shim could not read, as this dialect words it."""
+        return problem

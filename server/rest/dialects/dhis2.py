@@ -27,7 +27,30 @@ class Dhis2Dialect(Dialect):
             phrase = HTTPStatus(http_status).phrase
         except ValueError:
             phrase = "Error"
-        return {"httpStatus": phrase, "httpStatusCode": http_status, "status": "ERROR", "message": problem.message}
+        body = {"httpStatus": phrase, "httpStatusCode": http_status, "status": "ERROR", "message": problem.message}
+        for detail in problem.details:  # DHIS2's error codes (E1006, E7650…) ride in ErrorInfo metadata
+            code = detail.get("metadata", {}).get("errorCode")
+            if code:
+                body["errorCode"] = code
+        if problem.dev_message:
+            body["devMessage"] = problem.dev_message
+        return body
+
+    def success_status(self, payload: Any, http_status: int) -> int:
+        # A write answers with a web message whose httpStatusCode is the status (a PUT
+        # that creates a key is 201, one that updates 200).
+        if isinstance(payload, dict) and {"httpStatus", "status"} <= payload.keys():
+            code = payload.get("httpStatusCode")
+            if isinstance(code, int) and 200 <= code < 300:
+                return code
+        return http_status
+
+    def request_problem(self, problem: Problem, variables: dict[str, str]) -> Problem:
+        # DHIS2 words an unreadable value by its key; the exact fault goes in devMessage.
+        if "key" in variables and problem.field_violations and problem.field_violations[0][0] == "body":
+            problem.dev_message = problem.message
+            problem.message = f"Invalid JSON value for key '{variables['key']}'"
+        return problem
 
     def error_headers(self, problem: Problem, http_status: int) -> dict[str, str]:
         if http_status == 401:
