@@ -7,7 +7,10 @@ returns the bound addresses; `stop()` drains in-flight calls for settings.grace_
 from __future__ import annotations
 
 import logging
+import secrets
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from concurrent import futures
@@ -34,7 +37,8 @@ from datastore.v1 import (
     sharing_pb2,
     sharing_pb2_grpc,
 )
-from server.api.interceptors import AuthInterceptor, DbConnectionInterceptor, ErrorInterceptor
+from server import observability
+from server.api.interceptors import AuthInterceptor, DbConnectionInterceptor, ErrorInterceptor, ObserveInterceptor
 from server.api.registration import register
 from server.api.servicers.argus import ArgusDescriptorServicer, ArgusStoreServicer
 from server.api.servicers.auth import AuthServicer
@@ -58,7 +62,8 @@ from server.services.make import MakeService
 from server.services.queries import QueryService
 from server.services.retention import Sweeper
 from server.services.sharing import SharingService
-from server.storage.db import connection_errors, init_database
+from server.storage.db import connection_errors, init_database, ping, pool_sizes
+from server.tls import TlsFiles, warn_if_plaintext
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +112,18 @@ class _HttpListener:
     """uvicorn serving the REST shim on a socket bound up front (so port 0 works and a
     taken port fails at start), in a thread with its own event loop."""
 
-    def __init__(self, host: str, port: int, app) -> None:
+    def __init__(self, host: str, port: int, app, tls: TlsFiles | None = None) -> None:
         self.socket = tcp_listener(host, port)
         self.port = self.socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10)
+        config = uvicorn.Config(
+            app,
+            **(tls.uvicorn_options() if tls else {}),
+            log_config=None,  # uvicorn's loggers go through the root handler (text or JSON)
+            log_level="warning",
+            access_log=False,  # the shim writes one access line per request itself
+            lifespan="on",
+            timeout_graceful_shutdown=10,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, name="http", daemon=True
@@ -129,12 +142,56 @@ class _HttpListener:
         self.socket.close()
 
 
+class DatabaseWatcher:
+    """Health that tells the truth: pings the database every interval and reports every
+    service SERVING while it answers, NOT_SERVING while it does not (grpc.health.v1 and
+    GET /healthz read the same state)."""
+
+    def __init__(self, servicer: health.HealthServicer, names: tuple[str, ...], interval_s: float) -> None:
+        self.servicer, self.names, self.interval_s = servicer, names, interval_s
+        self._ok: bool | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="db-health", daemon=True)
+
+    def healthy(self) -> bool:
+        return bool(self._ok)
+
+    def check(self) -> None:
+        ok = ping()
+        if ok != self._ok:
+            if self._ok is not None:
+                log.warning("database %s", "reachable again: SERVING" if ok else "unreachable: NOT_SERVING")
+            status = health_pb2.HealthCheckResponse.SERVING if ok else health_pb2.HealthCheckResponse.NOT_SERVING
+            for name in self.names:
+                self.servicer.set(name, status)
+            self._ok = ok
+        observability.DB_UP.set(1 if ok else 0)
+
+    def start(self) -> None:
+        self.check()
+        observability.POOL.source = pool_sizes
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.check()
+            except Exception:  # keep watching; the next round tells
+                log.exception("database health check failed")
+
+
 class DatastoreServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.hop_secret = secrets.token_hex(16)  # marks the REST shim's own calls (access log)
+        self._hop_dir = ""
         self.auth = AuthService(token_days=settings.token_days)
         self.sweeper = Sweeper(settings.sweep_interval_s)
         self.health = health.HealthServicer(experimental_non_blocking=True)
+        self.watcher = DatabaseWatcher(self.health, ("", *SERVICE_NAMES), settings.health_interval_s)
         self.grpc_server: grpc.Server | None = None
         self.http: _HttpListener | None = None
         self.grpc_port = 0
@@ -143,7 +200,12 @@ class DatastoreServer:
     def _build_grpc(self) -> grpc.Server:
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="grpc"),
-            interceptors=[ErrorInterceptor(), DbConnectionInterceptor(), AuthInterceptor(self.auth)],
+            interceptors=[
+                ObserveInterceptor(self.hop_secret),
+                ErrorInterceptor(),
+                DbConnectionInterceptor(),
+                AuthInterceptor(self.auth),
+            ],
             options=[
                 ("grpc.so_reuseport", 0),  # fail loudly if the port is taken
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -181,34 +243,46 @@ class DatastoreServer:
         """Opens the database, binds and starts the listeners; returns their addresses."""
         with connection_errors():
             init_database(self.settings.db_url, max_connections=self.settings.workers + 4)
+        tls = TlsFiles.from_settings(self.settings.tls_cert, self.settings.tls_key, self.settings.tls_client_ca)
         self.grpc_server = self._build_grpc()
         host, port = split_addr(self.settings.grpc_addr)
         bind_host = f"[{host}]" if ":" in host else host
-        self.grpc_port = self.grpc_server.add_insecure_port(f"{bind_host}:{port}")
+        if tls:
+            self.grpc_port = self.grpc_server.add_secure_port(f"{bind_host}:{port}", tls.grpc_credentials())
+        else:
+            self.grpc_port = self.grpc_server.add_insecure_port(f"{bind_host}:{port}")
         if self.grpc_port == 0:
             raise OSError(f"cannot listen on {self.settings.grpc_addr}")
+        # The REST shim's hop to this server: a Unix socket in a directory only this
+        # user may enter, so it needs no TLS of its own and is never on the network.
+        self._hop_dir = tempfile.mkdtemp(prefix="datastore-hop-")
+        hop = f"unix:{self._hop_dir}/grpc.sock"
+        if self.grpc_server.add_insecure_port(hop) == 0:
+            raise OSError(f"cannot listen on {hop}")
         self.grpc_server.start()
-        for name in ("", *SERVICE_NAMES):
-            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.watcher.start()
         http_addr = None
+        h_host = ""
         if self.settings.http_addr:
             h_host, h_port = split_addr(self.settings.http_addr)
-            loopback = (
-                f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{bind_host}:{self.grpc_port}"
-            )
-            self.http = _HttpListener(h_host, h_port, RestApp(loopback, service_descriptors()))
+            app = RestApp(hop, service_descriptors(), hop_secret=self.hop_secret, healthy=self.watcher.healthy)
+            self.http = _HttpListener(h_host, h_port, app, tls)
             self.http.start()
             self.http_port = self.http.port
             http_addr = f"{h_host}:{self.http_port}"
         self.sweeper.start()
+        warn_if_plaintext(tls, host, h_host)
         return f"{host}:{self.grpc_port}", http_addr
 
     def stop(self, grace: float | None = None) -> None:
         """Stops accepting calls, lets in-flight ones finish (up to grace), then returns."""
         grace = self.settings.grace_s if grace is None else grace
+        self.watcher.stop()
         self.health.enter_graceful_shutdown()
         if self.http is not None:
             self.http.stop()
         if self.grpc_server is not None:
             self.grpc_server.stop(grace).wait()
         self.sweeper.stop()
+        if self._hop_dir:
+            shutil.rmtree(self._hop_dir, ignore_errors=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import signal
 import sys
 import threading
@@ -24,18 +24,32 @@ def _open_db(ns: argparse.Namespace) -> None:
         init_database(_db_url(ns))
 
 
+def _say(line: str) -> None:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
     from server.app import DatastoreServer
+    from server.observability import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(ns.log_format)
     settings = Settings.from_env(
-        db_url=ns.db, grpc_addr=ns.grpc, http_addr=ns.http, encryption_key_file=ns.encryption_key_file
+        db_url=ns.db,
+        grpc_addr=ns.grpc,
+        http_addr=ns.http,
+        encryption_key_file=ns.encryption_key_file,
+        tls_cert=ns.tls_cert,
+        tls_key=ns.tls_key,
+        tls_client_ca=ns.tls_client_ca,
     )
     server = DatastoreServer(settings)
     grpc_addr, http_addr = server.start()
-    print(f"grpc listening on {grpc_addr}", flush=True)
+    # One write a line: log lines come from another thread into the same stream, and a
+    # print() of text and newline in two writes could be split by one of them.
+    _say(f"grpc listening on {grpc_addr}\n")
     if http_addr:
-        print(f"http listening on {http_addr}", flush=True)
+        _say(f"http listening on {http_addr}\n")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -199,6 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grpc", default=DEFAULT_GRPC, help=f"gRPC HOST:PORT (default {DEFAULT_GRPC})")
     p.add_argument("--http", default=DEFAULT_HTTP, help=f"HTTP HOST:PORT (default {DEFAULT_HTTP})")
     p.add_argument("--encryption-key-file", help=key_file_help)
+    p.add_argument("--tls-cert", help="PEM certificate (chain): serve TLS on both listeners (env DATASTORE_TLS_CERT)")
+    p.add_argument("--tls-key", help="PEM private key of --tls-cert (env DATASTORE_TLS_KEY)")
+    p.add_argument(
+        "--tls-client-ca", help="PEM CA bundle: require client certificates it signed (env DATASTORE_TLS_CLIENT_CA)"
+    )
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("DATASTORE_LOG_FORMAT", "text"),
+        help="log lines as text or one JSON object each (env DATASTORE_LOG_FORMAT; default text)",
+    )
 
     customer = sub.add_parser("customer", help="manage customers").add_subparsers(dest="action", required=True)
     p = command(customer, "add", cmd_customer_add, "add a customer")

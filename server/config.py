@@ -19,6 +19,10 @@ class Settings:
     workers: int = 16  # gRPC worker threads = concurrent calls in progress
     sweep_interval_s: float = 60.0
     grace_s: float = 10.0  # time in-flight calls get on shutdown
+    health_interval_s: float = 1.0  # how often the database is pinged for health
+    tls_cert: str | None = None  # PEM files; with a client CA both listeners require client certificates
+    tls_key: str | None = None
+    tls_client_ca: str | None = None
     # DHIS2 ?encrypt=true (server/services/keyfiles.py): a key (32 bytes, base64 or hex),
     # else a key file (default: beside a SQLite database), and keys still to decrypt with
     encryption_key: str | None = None
@@ -36,6 +40,9 @@ class Settings:
             "encryption_key": os.environ.get("DATASTORE_ENCRYPTION_KEY") or None,
             "encryption_key_file": os.environ.get("DATASTORE_ENCRYPTION_KEY_FILE") or None,
             "encryption_old_keys": os.environ.get("DATASTORE_ENCRYPTION_OLD_KEYS") or None,
+            "tls_cert": os.environ.get("DATASTORE_TLS_CERT") or None,
+            "tls_key": os.environ.get("DATASTORE_TLS_KEY") or None,
+            "tls_client_ca": os.environ.get("DATASTORE_TLS_CLIENT_CA") or None,
             "durability": os.environ.get("DATASTORE_DURABILITY") or "durable",
         }
         env.update({k: v for k, v in overrides.items() if v is not None})

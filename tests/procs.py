@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -30,10 +31,27 @@ def cli(*args: str, db: str, check: bool = True, env: dict | None = None) -> sub
 
 @dataclass
 class Served:
+    """A running server. Its output is read as it comes into `output` (a server that
+    logs a line per call would stall on a full pipe otherwise)."""
+
     proc: subprocess.Popen
     grpc: str
     http: str
     output: list[str]
+
+    def __post_init__(self) -> None:
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in iter(self.proc.stdout.readline, ""):
+            self.output.append(line)
+
+    def log(self) -> str:
+        """Everything the server printed so far (all of it, once stopped)."""
+        if self.proc.poll() is not None:
+            self._reader.join(timeout=10)
+        return "".join(self.output)
 
     def stop(self, sig=None) -> int:
         import signal
@@ -41,16 +59,18 @@ class Served:
         if self.proc.poll() is None:
             self.proc.send_signal(sig or signal.SIGTERM)
         try:
-            return self.proc.wait(timeout=30)
+            code = self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
+        self._reader.join(timeout=10)
+        return code
 
     def stop_checked(self) -> None:
         """Stops with SIGTERM, expects exit 0 and no traceback in what the server logged."""
         assert self.stop() == 0
-        rest = self.proc.stdout.read()
-        assert "Traceback" not in rest, rest[-4000:]
+        text = self.log()
+        assert "Traceback" not in text, text[-4000:]
 
 
 def serve(db: str, *extra: str, env: dict | None = None, timeout: float = 60) -> Served:

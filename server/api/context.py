@@ -20,3 +20,22 @@ def set_principal(principal: Principal) -> contextvars.Token:
 
 def reset_principal(token: contextvars.Token) -> None:
     _principal.reset(token)
+
+
+# What the access log needs to know of the current call (who, once authenticated).
+_call: contextvars.ContextVar[dict] = contextvars.ContextVar("call")
+
+
+def begin_call() -> tuple[dict, contextvars.Token]:
+    record: dict = {"user": "-"}
+    return record, _call.set(record)
+
+
+def end_call(token: contextvars.Token) -> None:
+    _call.reset(token)
+
+
+def note_user(username: str) -> None:
+    record = _call.get(None)
+    if record is not None:
+        record["user"] = username

@@ -8,14 +8,17 @@ so its code runs inside the call, in the worker thread.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
 
+from server import observability
 from server.api import context as call_context
 from server.api import status
-from server.domain.errors import DomainError
+from server.domain.errors import DomainError, Unauthenticated
 from server.services.auth import AuthService
 from server.storage.db import connection_errors, ensure_connection
 
@@ -32,6 +35,10 @@ OPEN_METHOD_PREFIXES = (
 OPEN_METHODS = frozenset(
     {"/datastore.v1.AuthService/CreateToken", "/datastore.tokenauth.v1.TokenAuthService/ObtainToken"}
 )
+
+
+HOP_HEADER = "x-datastore-hop"  # set by the REST shim on its calls to this listener
+USER_TRAILER = "x-datastore-user"  # who the caller was, told to the shim for its access log
 
 
 def is_open(method: str) -> bool:
@@ -81,6 +88,91 @@ class _Around:
         return False
 
 
+class ObserveInterceptor(grpc.ServerInterceptor):
+    """Outermost: go-grpc-prometheus metrics for every call, the x-request-id (taken or
+    made, echoed in the trailing metadata) and one access-log line per call - except the
+    REST shim's own hop, which the shim logs itself (marked by a per-process secret)."""
+
+    def __init__(self, hop_secret: str) -> None:
+        self.hop_secret = hop_secret
+        self._calls: dict[str, observability.GrpcCall] = {}
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or not (handler.unary_unary or handler.unary_stream):
+            return handler
+        method = handler_call_details.method
+        streaming = handler.unary_stream is not None
+        call = self._calls.get(method)
+        if call is None:
+            call = self._calls[method] = observability.GrpcCall(method, streaming)
+        hop = self.hop_secret
+
+        def observed(context: grpc.ServicerContext):
+            request_id, logged = "", True
+            for key, value in context.invocation_metadata():
+                if key == "x-request-id":
+                    request_id = value
+                elif key == HOP_HEADER:
+                    logged = value != hop
+            return request_id or uuid.uuid4().hex, logged
+
+        def finish(context, record, request_id, logged, started, code: str) -> None:
+            elapsed = time.perf_counter() - started
+            call.handled(code, elapsed)
+            # Echoed in the trailers: initial metadata of its own would cost a frame.
+            trailers = (*(context.trailing_metadata() or ()), ("x-request-id", request_id))
+            if logged:
+                observability.access("grpc", method, code, elapsed, record["user"], request_id)
+            else:  # the shim's hop: it logs the call, and wants to know who made it
+                trailers += ((USER_TRAILER, record["user"]),)
+            context.set_trailing_metadata(trailers)
+
+        def code_of(context, exc: BaseException | None) -> str:
+            code = context.code()
+            if code is None:
+                code = grpc.StatusCode.OK if exc is None else grpc.StatusCode.UNKNOWN
+            return code.name
+
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            def unary(request, context):
+                started = time.perf_counter()
+                call.started.inc()
+                record, token = call_context.begin_call()
+                request_id, logged = observed(context)
+                exc = None
+                try:
+                    return inner(request, context)
+                except BaseException as error:
+                    exc = error
+                    raise
+                finally:
+                    finish(context, record, request_id, logged, started, code_of(context, exc))
+                    call_context.end_call(token)
+
+            return handler._replace(unary_unary=unary)
+        inner_stream = handler.unary_stream
+
+        def stream(request, context):
+            started = time.perf_counter()
+            call.started.inc()
+            record, token = call_context.begin_call()
+            request_id, logged = observed(context)
+            exc = None
+            try:
+                yield from inner_stream(request, context)
+            except BaseException as error:
+                exc = error
+                raise
+            finally:
+                finish(context, record, request_id, logged, started, code_of(context, exc))
+                call_context.end_call(token)
+
+        return handler._replace(unary_stream=stream)
+
+
 class ErrorInterceptor(_WrappingInterceptor):
     """The only place that aborts a call: DomainError -> its status, anything else ->
     INTERNAL with a logged traceback and no internals on the wire."""
@@ -93,6 +185,8 @@ class ErrorInterceptor(_WrappingInterceptor):
             if exc is None or isinstance(exc, GeneratorExit):
                 return False
             if isinstance(exc, DomainError):
+                if isinstance(exc, Unauthenticated):
+                    observability.AUTH_FAILURES.labels(exc.reason).inc()
                 self.context.abort_with_status(status.to_status(exc))
             log.error("unhandled error in %s", self.method, exc_info=(exc_type, exc, tb))
             self.context.abort_with_status(status.internal_status())
@@ -143,7 +237,9 @@ class AuthInterceptor(_WrappingInterceptor):
 
         def __enter__(self):
             metadata = {k: v for k, v in self.context.invocation_metadata() if isinstance(v, str)}
-            self.token = call_context.set_principal(self.auth.authenticate(metadata))
+            principal = self.auth.authenticate(metadata)
+            self.token = call_context.set_principal(principal)
+            call_context.note_user(principal.username)
             return self
 
         def __exit__(self, exc_type, exc, tb):

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -18,8 +23,10 @@ import grpc
 from google.protobuf import empty_pb2, message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.rpc import status_pb2
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from server.api.interceptors import is_open
+from server import observability
+from server.api.interceptors import HOP_HEADER, USER_TRAILER, is_open
 from server.rest import dialects, openapi
 from server.rest.dialects.base import Problem
 from server.rest.rules import Route, Router, routes_for
@@ -27,16 +34,27 @@ from server.rest.transcode import TranscodeError, build_request, to_json
 
 log = logging.getLogger(__name__)
 
-FORWARDED_HEADERS = (b"authorization", b"argus-api-key", b"x-request-id")
+FORWARDED_HEADERS = (b"authorization", b"argus-api-key")
 OPENAPI_PATH = "/openapi.json"
+METRICS_PATH = "/metrics"
+HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 16 * 1024 * 1024  # as the gRPC listener's message limit
 CALL_TIMEOUT_S = 60.0
 WHO_AM_I = "/datastore.v1.AuthService/GetCurrentUser"  # checks credentials and nothing else
 
 
 class RestApp:
-    def __init__(self, grpc_target: str, services: list[ServiceDescriptor], *, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        grpc_target: str,
+        services: list[ServiceDescriptor],
+        *,
+        max_body: int = MAX_BODY_BYTES,
+        hop_secret: str = "",
+        healthy: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.grpc_target = grpc_target
+        self.hop_secret, self.healthy = hop_secret, healthy
         self.routes = routes_for(services)
         self.router = Router(self.routes)
         for route in self.routes:
@@ -90,22 +108,48 @@ class RestApp:
         return call
 
     async def _http(self, scope, receive, send) -> None:
+        """One request: its x-request-id (taken or made, echoed), metrics by route
+        template and one access-log line around the dispatch."""
+        started = time.perf_counter()
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        call = _Call(given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex)
+
+        async def send_with_id(message) -> None:
+            if message["type"] == "http.response.start":
+                call.status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", call.request_id.encode())]
+            await send(message)
+
+        try:
+            await self._dispatch(scope, receive, send_with_id, call)
+        finally:
+            elapsed = time.perf_counter() - started
+            method = scope["method"].upper()
+            observability.HTTP_REQUESTS.labels(call.dialect, call.route, method, str(call.status)).inc()
+            observability.HTTP_SECONDS.labels(call.dialect, call.route).observe(elapsed)
+            if call.route not in (METRICS_PATH, HEALTH_PATH):
+                observability.access("http", f"{method} {call.route}", call.status, elapsed, call.user, call.request_id)
+
+    async def _dispatch(self, scope, receive, send, call: _Call) -> None:
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         method = scope["method"].upper()
-        if path == OPENAPI_PATH and method == "GET":
-            await self._send_openapi(send)
+        if method == "GET" and path in (OPENAPI_PATH, METRICS_PATH, HEALTH_PATH):
+            call.route = path
+            await self._send_open(send, path)
             return
         match = self.router.match(method, path)
         dialect = dialects.get(match.route.dialect if match else (self.router.dialect_for_path(path) or "google"))
+        call.dialect, call.route = dialect.name, match.route.template if match else "-"
         headers = dict(scope["headers"])
         metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)
+        metadata += (("x-request-id", call.request_id), (HOP_HEADER, self.hop_secret))
         open_route = match is not None and is_open(match.route.grpc_path)
         try:
-            if not open_route and not _has_credentials(headers):
-                raise _Refused(_no_route(method, path, self.router.allowed(path)) if match is None else None)
             if match is None:
                 raise _Refused(_no_route(method, path, self.router.allowed(path)))
+            if not open_route and not _has_credentials(headers):
+                raise _Refused(None)  # nothing to read before the 401 below
             body = _as_json_body(await self._body(receive, headers), headers.get(b"content-type", b""))
             if body is None:
                 raise _Refused(
@@ -121,14 +165,19 @@ class RestApp:
             if_match = headers.get(b"if-match")
             if if_match and "etag" in request.DESCRIPTOR.fields_by_name and not request.etag:
                 request.etag = if_match.decode("latin-1")  # AIP-154 etag field <- If-Match
-            payload = await self._invoke(match.route, request, metadata)
+            payload = await self._invoke(match.route, request, metadata, call)
         except (_Refused, TranscodeError, _BodyTooLarge) as exc:
             # Refused before the call: who is asking is checked first, so anonymous or
             # badly authenticated junk is 401, as the method itself would answer.
             problem = None if open_route else await self._authentication_problem(metadata)
-            await self._send_problem(send, dialect, problem or _problem_of(exc, self.max_body))
+            if problem is None:
+                problem = _problem_of(exc, self.max_body)
+                if isinstance(exc, TranscodeError) and match is not None:
+                    problem = dialect.request_problem(problem, match.variables)
+            await self._send_problem(send, dialect, problem)
             return
         except grpc.aio.AioRpcError as err:
+            call.user = _user_of(err.trailing_metadata())
             problem = Problem.from_status(err.code(), err.details() or "", _status_of(err))
             if problem.code == grpc.StatusCode.ABORTED and headers.get(b"if-match"):
                 problem.http_status = 412  # the If-Match precondition failed (RFC 9110)
@@ -140,7 +189,7 @@ class RestApp:
                 send, dialect, Problem(grpc.StatusCode.INTERNAL, "internal error; the server log has the details")
             )
             return
-        status = match.route.success_status
+        status = dialect.success_status(payload, match.route.success_status)
         etag = _etag_of(payload)
         await _send_json(send, status, dialect.success_body(payload, status), {"etag": f'"{etag}"'} if etag else None)
 
@@ -158,22 +207,32 @@ class RestApp:
             return Problem.from_status(err.code(), err.details() or "", _status_of(err))
         return None
 
-    async def _send_openapi(self, send) -> None:
-        """The OpenAPI document of exactly these routes (server/rest/openapi.py)."""
-        if self._openapi is None:
-            self._openapi = json.dumps(openapi.document(self.routes), separators=(",", ":")).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(self._openapi)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": self._openapi})
+    async def _send_open(self, send, path: str) -> None:
+        """What needs no credentials: the OpenAPI document of exactly these routes
+        (server/rest/openapi.py), Prometheus metrics, and health (503 while the database
+        is unreachable)."""
+        status, content_type = 200, b"application/json"
+        if path == OPENAPI_PATH:
+            if self._openapi is None:
+                self._openapi = json.dumps(openapi.document(self.routes), separators=(",", ":")).encode()
+            body = self._openapi
+        elif path == METRICS_PATH:
+            body, content_type = observability.exposition(), CONTENT_TYPE_LATEST.encode()
+        else:
+            ok = self.healthy()
+            status, body = (200, b'{"status":"SERVING"}') if ok else (503, b'{"status":"NOT_SERVING"}')
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
-    async def _invoke(self, route: Route, request, metadata) -> Any:
-        call = self._callable(route)
+    async def _invoke(self, route: Route, request, metadata, call: _Call) -> Any:
+        rpc = self._callable(route)(request, metadata=metadata, timeout=CALL_TIMEOUT_S)
         if route.server_streaming:
-            return [
-                to_json(m, route.response_body) async for m in call(request, metadata=metadata, timeout=CALL_TIMEOUT_S)
-            ]
-        response = await call(request, metadata=metadata, timeout=CALL_TIMEOUT_S)
-        return to_json(response, route.response_body)
+            payload: Any = [to_json(m, route.response_body) async for m in rpc]
+        else:
+            payload = to_json(await rpc, route.response_body)
+        call.user = _user_of(await rpc.trailing_metadata())
+        return payload
 
     async def _body(self, receive, headers: dict[bytes, bytes]) -> bytes:
         declared = headers.get(b"content-length")
@@ -210,6 +269,27 @@ def _etag_of(payload: Any) -> str | None:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+@dataclass
+class _Call:
+    """What the access log and metrics learn about one HTTP request."""
+
+    request_id: str
+    dialect: str = "-"
+    route: str = "-"  # the rule's template: bounded label values, never the raw path
+    user: str = "-"
+    status: int = 0
+
+
+def _user_of(trailing_metadata) -> str:
+    for key, value in trailing_metadata or ():
+        if key == USER_TRAILER:
+            return value
+    return "-"
 
 
 class _Refused(Exception):
@@ -251,8 +331,10 @@ def _problem_of(exc: Exception, max_body: int) -> Problem:
             reason="BODY_TOO_LARGE",
             http_status=413,
         )
-    assert isinstance(exc, _Refused) and exc.problem is not None
-    return exc.problem
+    assert isinstance(exc, _Refused)
+    return exc.problem or Problem(
+        grpc.StatusCode.UNAUTHENTICATED, "credentials are required", reason="CREDENTIALS_MISSING"
+    )
 
 
 def _as_json_body(body: bytes, content_type: bytes) -> bytes | None:

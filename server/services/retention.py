@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from server import observability
 from server.storage import repos
 from server.storage.db import connection, connection_errors, exclusive, now_ms
 
@@ -37,6 +38,8 @@ class Sweeper:
                 return 0
             removed = repos.sweep_expired(now_ms())
             repos.delete_expired_tokens(now_ms())
+        observability.SWEEPS.inc()
+        observability.SWEPT.inc(removed)
         return removed
 
     def _run(self) -> None:

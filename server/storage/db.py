@@ -158,3 +158,23 @@ def exclusive(lock_id: int) -> Iterator[bool]:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def ping() -> bool:
+    """True when the database answers a trivial query now (used by health checks)."""
+    from server.domain.errors import Unavailable
+
+    try:
+        with connection_errors(), connection():
+            database.execute_sql("SELECT 1").fetchone()
+        return True
+    except (Unavailable, peewee.DatabaseError, OSError):
+        return False
+
+
+def pool_sizes() -> tuple[int, int] | None:
+    """(in use, idle) connections of a pooled database; None without a pool."""
+    db = database.obj
+    if db is None or not hasattr(db, "_in_use"):
+        return None
+    return len(db._in_use), len(db._connections)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import re
 import socket
-import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,7 +46,6 @@ class FuzzServer:
     admin_token: str
     fuzzer_token: str
     names: dict[str, str]
-    log: list[str] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)  # what the fuzzed calls got
 
     @property
@@ -63,7 +61,7 @@ class FuzzServer:
         return self.served.grpc
 
     def tracebacks(self) -> list[str]:
-        text = "".join(self.log)
+        text = self.served.log()
         return [part[:3000] for part in text.split("Traceback")[1:]]
 
     def admin(self) -> httpx.Client:
@@ -80,8 +78,6 @@ def start(db: str) -> FuzzServer:
     served = serve(db, env={"DATASTORE_ENCRYPTION_KEY": ENCRYPTION_KEY})
     tag = uuid.uuid4().hex[:10]
     server = FuzzServer(served, admin, fuzzer, {"store": f"seed-{tag}", "ns": f"seedns-{tag}", "key": f"k{tag}"})
-    server.log.extend(served.output)
-    threading.Thread(target=lambda: server.log.extend(iter(served.proc.stdout.readline, "")), daemon=True).start()
     return server
 
 

@@ -101,3 +101,41 @@ def test_one_sweeper_at_a_time_across_servers(pg_cluster):
             database.initialize(previous)
     finally:
         served.stop()
+
+
+def _until(check, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "health did not change in time"
+        time.sleep(0.1)
+
+
+def test_health_tells_the_truth_while_the_database_is_down(own_cluster):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    url = own_cluster.create_database("health")
+    served = serve(url)
+    try:
+        with grpc.insecure_channel(served.grpc) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+
+            def grpc_status(service: str = "") -> int:
+                return health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+
+            def http_status() -> int:
+                return httpx.get(f"http://{served.http}/healthz", timeout=5).status_code
+
+            assert http_status() == 200 and grpc_status() == health_pb2.HealthCheckResponse.SERVING
+            own_cluster.pause()
+            _until(lambda: http_status() == 503)
+            assert httpx.get(f"http://{served.http}/healthz").json() == {"status": "NOT_SERVING"}
+            assert (
+                grpc_status() == grpc_status("datastore.v1.EntryService") == health_pb2.HealthCheckResponse.NOT_SERVING
+            )
+            metrics = httpx.get(f"http://{served.http}/metrics").text
+            assert "datastore_database_up 0.0" in metrics
+            own_cluster.resume()
+            _until(lambda: http_status() == 200)
+            assert grpc_status("datastore.v1.EntryService") == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        assert served.stop() == 0

