@@ -88,7 +88,7 @@ class _Around:
         return False
 
 
-class ObserveInterceptor(grpc.ServerInterceptor):
+class ObserveInterceptor(_WrappingInterceptor):
     """Outermost: go-grpc-prometheus metrics for every call, the x-request-id (taken or
     made, echoed in the trailing metadata) and one access-log line per call - except the
     REST shim's own hop, which the shim logs itself (marked by a per-process secret)."""
@@ -98,79 +98,52 @@ class ObserveInterceptor(grpc.ServerInterceptor):
         self._calls: dict[str, observability.GrpcCall] = {}
 
     def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        if handler is None or not (handler.unary_unary or handler.unary_stream):
-            return handler
         method = handler_call_details.method
-        streaming = handler.unary_stream is not None
-        call = self._calls.get(method)
-        if call is None:
-            call = self._calls[method] = observability.GrpcCall(method, streaming)
-        hop = self.hop_secret
+        if method not in self._calls:
+            handler = continuation(handler_call_details)
+            if handler is None:
+                return None
+            self._calls[method] = observability.GrpcCall(method, streaming=handler.unary_stream is not None)
+        return super().intercept_service(continuation, handler_call_details)
 
-        def observed(context: grpc.ServicerContext):
-            request_id, logged = "", True
+    class _Observed(_Around):
+        def __init__(self, metrics: observability.GrpcCall, context: grpc.ServicerContext, method: str, hop: str):
+            self.metrics, self.context, self.method = metrics, context, method
+            self.request_id, self.logged = "", True
             for key, value in context.invocation_metadata():
                 if key == "x-request-id":
-                    request_id = value
+                    self.request_id = value
                 elif key == HOP_HEADER:
-                    logged = value != hop
-            return request_id or uuid.uuid4().hex, logged
+                    self.logged = value != hop
+            self.request_id = self.request_id or uuid.uuid4().hex
 
-        def finish(context, record, request_id, logged, started, code: str) -> None:
-            elapsed = time.perf_counter() - started
-            call.handled(code, elapsed)
+        def __enter__(self):
+            self.started = time.perf_counter()
+            self.metrics.started.inc()
+            self.record, self.token = call_context.begin_call()
+            return self
+
+        def __exit__(self, exc_type, exc, tb):
+            elapsed = time.perf_counter() - self.started
+            code = self.context.code()
+            if code is None:  # not aborted: done, or a stream the client walked away from
+                code = grpc.StatusCode.OK if exc is None else grpc.StatusCode.CANCELLED
+                if exc is not None and not isinstance(exc, GeneratorExit):
+                    code = grpc.StatusCode.UNKNOWN
+            self.metrics.handled(code.name, elapsed)
             # Echoed in the trailers: initial metadata of its own would cost a frame.
-            trailers = (*(context.trailing_metadata() or ()), ("x-request-id", request_id))
-            if logged:
-                observability.access("grpc", method, code, elapsed, record["user"], request_id)
+            trailers = (*(self.context.trailing_metadata() or ()), ("x-request-id", self.request_id))
+            if self.logged:
+                user = self.record["user"]
+                observability.access("grpc", self.method, code.name, elapsed, user, self.request_id)
             else:  # the shim's hop: it logs the call, and wants to know who made it
-                trailers += ((USER_TRAILER, record["user"]),)
-            context.set_trailing_metadata(trailers)
+                trailers += ((USER_TRAILER, self.record["user"]),)
+            self.context.set_trailing_metadata(trailers)
+            call_context.end_call(self.token)
+            return False
 
-        def code_of(context, exc: BaseException | None) -> str:
-            code = context.code()
-            if code is None:
-                code = grpc.StatusCode.OK if exc is None else grpc.StatusCode.UNKNOWN
-            return code.name
-
-        if handler.unary_unary:
-            inner = handler.unary_unary
-
-            def unary(request, context):
-                started = time.perf_counter()
-                call.started.inc()
-                record, token = call_context.begin_call()
-                request_id, logged = observed(context)
-                exc = None
-                try:
-                    return inner(request, context)
-                except BaseException as error:
-                    exc = error
-                    raise
-                finally:
-                    finish(context, record, request_id, logged, started, code_of(context, exc))
-                    call_context.end_call(token)
-
-            return handler._replace(unary_unary=unary)
-        inner_stream = handler.unary_stream
-
-        def stream(request, context):
-            started = time.perf_counter()
-            call.started.inc()
-            record, token = call_context.begin_call()
-            request_id, logged = observed(context)
-            exc = None
-            try:
-                yield from inner_stream(request, context)
-            except BaseException as error:
-                exc = error
-                raise
-            finally:
-                finish(context, record, request_id, logged, started, code_of(context, exc))
-                call_context.end_call(token)
-
-        return handler._replace(unary_stream=stream)
+    def around(self, context, method):
+        return self._Observed(self._calls[method], context, method, self.hop_secret)
 
 
 class ErrorInterceptor(_WrappingInterceptor):

@@ -19,6 +19,7 @@ from server.api.interceptors import is_open
 from server.app import service_descriptors
 from server.rest.rules import routes_for
 from tests.fuzz import rawhttp
+from tests.grpc.test_fuzz import DELIBERATE
 
 ROUTES = routes_for(service_descriptors())
 METHODS = [
@@ -178,18 +179,6 @@ def test_unknown_paths(server, who, target):
     assert status < 500 and (who == "fuzzer" or status == 401), (target, status, answer[:200])
 
 
-DELIBERATE = {
-    grpc.StatusCode.OK,
-    grpc.StatusCode.INVALID_ARGUMENT,
-    grpc.StatusCode.NOT_FOUND,
-    grpc.StatusCode.ALREADY_EXISTS,
-    grpc.StatusCode.PERMISSION_DENIED,
-    grpc.StatusCode.UNAUTHENTICATED,
-    grpc.StatusCode.FAILED_PRECONDITION,
-    grpc.StatusCode.ABORTED,
-    grpc.StatusCode.OUT_OF_RANGE,
-    grpc.StatusCode.RESOURCE_EXHAUSTED,
-}
 NESTED = b"\x0a\x02\x0a\x00" * 3 + b"\x1a" + b"\xff" * 10  # truncated length-delimited fields
 grpc_bytes = st.one_of(
     st.binary(max_size=64),
