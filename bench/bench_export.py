@@ -34,7 +34,7 @@ def seed(db: str, entries: int) -> None:
         d = Descriptor.create(
             name="big", data_type="MAP", behaviour_type="CENTRAL", created_at=now, updated_at=now, created_by=1
         )
-        for start in range(0, entries, 5000):
+        for start in range(0, entries, 2000):
             rows = [
                 {
                     "descriptor": d.id,
@@ -46,7 +46,7 @@ def seed(db: str, entries: int) -> None:
                     "updated_at": now,
                     "updated_by": 1,
                 }
-                for i in range(start, min(start + 5000, entries))
+                for i in range(start, min(start + 2000, entries))
             ]
             with database.atomic():
                 Entry.insert_many(rows).execute()
