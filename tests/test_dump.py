@@ -287,3 +287,39 @@ def test_durability_switch(process_db, tmp_path):
             served.stop_checked()
     bad = cli("serve", "--durability", "fast", db=process_db, check=False)
     assert bad.returncode == 2 and "durability" in bad.stderr
+
+
+def test_progress_bar_only_on_a_terminal(process_db, tmp_path):
+    """With stderr on a terminal, export and import draw a rich progress bar; piped, they
+    print one summary line."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.procs import DATASTORE, environment
+
+    cli("user", "add", *ADMIN[:1], "--password", ADMIN[1], "--admin", db=process_db)
+    dump = tmp_path / "p.ndjson"
+    piped = cli("export", "--out", str(dump), db=process_db)
+    assert piped.stderr.count("\n") == 1 and "━" not in piped.stderr
+    for args in (("export", "--out", str(tmp_path / "q.ndjson")), ("import", str(dump))):
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [DATASTORE, *args, "--db", process_db],
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            env=environment({"COLUMNS": "100", "TERM": "xterm"}),
+        )
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(60) == 0
+        os.close(master)
+        assert "━".encode() in seen, seen[-500:]
