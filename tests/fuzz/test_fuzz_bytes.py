@@ -22,6 +22,7 @@ from tests.fuzz import rawhttp
 from tests.grpc.test_fuzz import DELIBERATE
 
 ROUTES = routes_for(service_descriptors())
+UNPARSABLE = b"Invalid HTTP request received."  # uvicorn's answer when httptools cannot parse a request
 METHODS = [
     (f"/{service.full_name}/{m.name}", m.server_streaming) for service in service_descriptors() for m in service.methods
 ]
@@ -139,6 +140,8 @@ def _check(server, route, who, method, target, status, body):
     server.statuses[status] += 1
     where = f"{method!r} {target[:300]!r} as {who}: {status} {body[:300]!r}"
     assert status < 500, where
+    if status == 400 and body == UNPARSABLE:
+        return  # the HTTP server refused the request line itself (e.g. raw non-ASCII bytes)
     if who != "fuzzer" and not is_open(route.grpc_path):
         assert status == 401, where
     assert not server.tracebacks(), server.tracebacks()[0]
