@@ -184,6 +184,7 @@ def first_start_log(db: str) -> str:
                 if not line:
                     break
                 lines.append(line)
+        time.sleep(1)  # cmd_serve installs its SIGTERM handler just after printing the listening lines
     finally:
         proc.send_signal(signal.SIGTERM)
         rest, _ = proc.communicate(timeout=30)
