@@ -242,7 +242,9 @@ class DatastoreServer:
     def start(self) -> tuple[str, str | None]:
         """Opens the database, binds and starts the listeners; returns their addresses."""
         with connection_errors():
-            init_database(self.settings.db_url, max_connections=self.settings.workers + 4)
+            init_database(
+                self.settings.db_url, max_connections=self.settings.workers + 4, durability=self.settings.durability
+            )
         tls = TlsFiles.from_settings(self.settings.tls_cert, self.settings.tls_key, self.settings.tls_client_ca)
         self.grpc_server = self._build_grpc()
         host, port = split_addr(self.settings.grpc_addr)

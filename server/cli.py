@@ -42,7 +42,11 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         tls_cert=ns.tls_cert,
         tls_key=ns.tls_key,
         tls_client_ca=ns.tls_client_ca,
+        durability=getattr(ns, "durability", None),
     )
+    stop = threading.Event()  # handlers first: a SIGTERM right after the lines below drains too
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     server = DatastoreServer(settings)
     grpc_addr, http_addr = server.start()
     # One write a line: log lines come from another thread into the same stream, and a
@@ -50,9 +54,6 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     _say(f"grpc listening on {grpc_addr}\n")
     if http_addr:
         _say(f"http listening on {http_addr}\n")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     server.stop()
     return 0
