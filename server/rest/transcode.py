@@ -202,6 +202,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _integer(text: str) -> int:
+    number = int(text)
+    if len(text) > 300 and abs(number) > 2**1024:  # beyond a double: protobuf cannot hold it
+        raise ValueError(f"number {text[:40]}… is out of range")
+    return number
+
+
 def _finite(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
@@ -214,7 +221,9 @@ def decode_json(body: bytes) -> Any:
     UTF-8, not JSON, nested too deep, a number out of range (1e999, NaN, Infinity, an
     integer of thousands of digits) or a lone UTF-16 surrogate (`"\\ud800"`)."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_reject_constant)
+        data = json.loads(
+            body.decode("utf-8"), parse_float=_finite, parse_int=_integer, parse_constant=_reject_constant
+        )
         if _SURROGATE_ESCAPE.search(body):
             json.dumps(data, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
         return data
@@ -250,7 +259,7 @@ def _apply_body(message: Message, route: Route, body: bytes, parsing: Parsing) -
         if "recursion depth" in text:
             text = f"nests deeper than {_MAX_DEPTH} levels"
         raise TranscodeError(f"request body: {text}", "body") from None
-    except (ValueError, TypeError, RecursionError) as exc:  # what ParseDict lets through
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:  # what ParseDict lets through
         raise TranscodeError(f"request body: {_clean(str(exc)) or 'cannot be read'}", "body") from None
 
 

@@ -49,6 +49,7 @@ HOSTILE_BODIES = [
     b'{"value":NaN}',
     b"Infinity",
     b"9" * 5000,
+    b"1" + b"0" * 400,
     b'{"value":' + b"9" * 5000 + b"}",
     b'"abc',
     b'{"a":',

@@ -15,6 +15,8 @@ BODIES = [
     (b'{"x": -1e999}', "out of range"),
     (b"NaN", "NaN is not a JSON number"),
     (b"9" * 5000, "not valid JSON"),
+    (b"1" + b"0" * 400, "out of range"),
+    (b'{"x": -' + b"9" * 320 + b"}", "out of range"),
     (b'"abc', "not valid JSON"),
     (b"\xff\xfe", "not valid UTF-8"),
     (b'"\xed\xa0\x80"', "not valid UTF-8"),
