@@ -38,7 +38,13 @@ from datastore.v1 import (
     sharing_pb2_grpc,
 )
 from server import observability
-from server.api.interceptors import AuthInterceptor, DbConnectionInterceptor, ErrorInterceptor, ObserveInterceptor
+from server.api.interceptors import (
+    AuthInterceptor,
+    DbConnectionInterceptor,
+    ErrorInterceptor,
+    ObserveInterceptor,
+    StreamReaperInterceptor,
+)
 from server.api.registration import register
 from server.api.servicers.argus import ArgusDescriptorServicer, ArgusStoreServicer
 from server.api.servicers.auth import AuthServicer
@@ -201,6 +207,7 @@ class DatastoreServer:
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="grpc"),
             interceptors=[
+                StreamReaperInterceptor(),
                 ObserveInterceptor(self.hop_secret),
                 ErrorInterceptor(),
                 DbConnectionInterceptor(),

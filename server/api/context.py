@@ -19,7 +19,7 @@ def set_principal(principal: Principal) -> contextvars.Token:
 
 
 def reset_principal(token: contextvars.Token) -> None:
-    _principal.reset(token)
+    _reset(_principal, token)
 
 
 # What the access log needs to know of the current call (who, once authenticated).
@@ -32,7 +32,14 @@ def begin_call() -> tuple[dict, contextvars.Token]:
 
 
 def end_call(token: contextvars.Token) -> None:
-    _call.reset(token)
+    _reset(_call, token)
+
+
+def _reset(var: contextvars.ContextVar, token: contextvars.Token) -> None:
+    try:
+        var.reset(token)
+    except ValueError:  # an abandoned stream closed later from another call's context:
+        pass  # that context is gone, and nothing of it is read again
 
 
 def note_user(username: str) -> None:

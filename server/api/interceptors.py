@@ -8,6 +8,7 @@ so its code runs inside the call, in the worker thread.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -86,6 +87,73 @@ class _Around:
 
     def __exit__(self, exc_type, exc, tb):
         return False
+
+
+_abandoned = threading.local()  # the stream this worker thread last ran and did not finish
+
+
+def close_abandoned_stream() -> None:
+    """Closes a stream a client left mid-way, on the thread that ran it.
+
+    grpcio stops iterating a cancelled stream (deadline, client gone) without closing it,
+    so its generator stays suspended inside its read transaction (StreamEntries on
+    PostgreSQL: a named cursor). Left to the garbage collector, it would be closed on
+    whatever thread happens to drop it - running its rollback on that thread's
+    connection, in the middle of another call. Held here, it is closed before the next
+    call of the thread whose connection it holds."""
+    stream = getattr(_abandoned, "stream", None)
+    if stream is not None:
+        _abandoned.stream = None
+        try:
+            stream.close()
+        except Exception:  # noqa: BLE001 - its connection may be gone too; the next call reconnects
+            log.warning("closing an abandoned stream failed", exc_info=True)
+
+
+class StreamReaperInterceptor(grpc.ServerInterceptor):
+    """Outermost: every call first closes this thread's abandoned stream (above), and
+    every stream is held until it ends so the collector never closes it elsewhere."""
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            def unary(request, context):
+                close_abandoned_stream()
+                return inner(request, context)
+
+            return handler._replace(unary_unary=unary)
+        if handler.unary_stream:
+            inner_stream = handler.unary_stream
+
+            def stream(request, context):
+                close_abandoned_stream()
+                return _Held(inner_stream(request, context))
+
+            return handler._replace(unary_stream=stream)
+        return handler
+
+
+class _Held:
+    """A response stream registered as this thread's until it is exhausted."""
+
+    def __init__(self, stream: Iterator[Any]) -> None:
+        self.stream = stream
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        _abandoned.stream = self.stream
+        try:
+            item = next(self.stream)
+        except BaseException:
+            _abandoned.stream = None  # ended (or failed): nothing left to close
+            raise
+        return item
 
 
 class ObserveInterceptor(_WrappingInterceptor):

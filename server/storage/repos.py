@@ -15,7 +15,7 @@ from typing import Any
 
 import peewee
 from peewee import EXCLUDED, JOIN, SQL, Case, fn
-from playhouse.postgres_ext import ServerSide
+from playhouse.postgres_ext import ServerSideQuery
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists, NotFound
@@ -617,7 +617,11 @@ def iter_entries(d: t.Descriptor, sel: t.Selection, batch: int = 500) -> Iterato
         yield from _batched(d, query.tuples().iterator(), batch)
         return
     with database.atomic():
-        yield from _batched(d, ServerSide(query.tuples(), array_size=batch), batch)
+        rows = ServerSideQuery(query.tuples(), array_size=batch)
+        try:
+            yield from _batched(d, iter(rows), batch)
+        finally:  # here, in the transaction: a cursor left to the collector is closed elsewhere
+            rows.close()
 
 
 def _batched(d: t.Descriptor, rows: Iterator[tuple], batch: int) -> Iterator[t.Entry]:
