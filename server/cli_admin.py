@@ -318,11 +318,7 @@ def _first_start_hint() -> None:
 
 
 def cmd_serve(original: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(ns: argparse.Namespace) -> int:
-        from server.config import Settings
-        from server.storage import db
-
-        db.set_durability(Settings.from_env(durability=ns.durability).durability)
+    def run(ns: argparse.Namespace) -> int:  # --durability reaches the server through Settings
         threading.Thread(target=_first_start_hint, name="first-start-hint", daemon=True).start()
         return original(ns)
 

@@ -29,15 +29,6 @@ SQLITE_PRAGMAS = {
 # (NORMAL, WAL) loses no data on a crash of the process, but may lose the last commits
 # on power loss or an OS crash.
 SYNCHRONOUS = {"durable": "full", "relaxed": "normal"}
-_durability = "durable"
-
-
-def set_durability(durability: str) -> None:
-    """The durability of databases made without an explicit one (the serve command)."""
-    global _durability
-    if durability not in SYNCHRONOUS:
-        raise ValueError(f"durability must be durable or relaxed, got {durability!r}")
-    _durability = durability
 
 
 class BaseModel(peewee.Model):
@@ -49,7 +40,7 @@ class BaseModel(peewee.Model):
 def make_database(url: str, *, max_connections: int = 32, durability: str | None = None) -> peewee.Database:
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
-        durability = durability or _durability
+        durability = durability or "durable"
         if durability not in SYNCHRONOUS:
             raise ValueError(f"durability must be durable or relaxed, got {durability!r}")
         return db_url.connect(url, pragmas={**SQLITE_PRAGMAS, "synchronous": SYNCHRONOUS[durability]})
