@@ -50,7 +50,8 @@ def load(db: str, entries: int) -> tuple[int, float]:
     from server.domain import types as t
     from server.services.dhis2 import new_uid
     from server.storage import namespaces
-    from server.storage.db import database, init_database
+    from server.storage.db import database
+    from server.storage.migrations import init_database
     from server.storage.models import Entry
 
     init_database(db)

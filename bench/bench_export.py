@@ -24,7 +24,8 @@ from tests.procs import DATASTORE, cli  # noqa: E402
 
 
 def seed(db: str, entries: int) -> None:
-    from server.storage.db import database, init_database, now_ms
+    from server.storage.db import database, now_ms
+    from server.storage.migrations import init_database
     from server.storage.models import Descriptor, Entry
 
     cli("user", "add", "bench", "--password", "bench-pass-1", "--admin", db=db)

@@ -47,14 +47,15 @@ def interleaved(fns: list, rounds: int) -> list[float]:
 def direct_sql(store: str, request: query_pb2.QueryEntriesRequest):
     """The server's own SQL for this request, run through the bare DB-API driver."""
     from server.api.servicers.query import query_from_proto
-    from server.storage import repos
+    from server.storage import descriptors as descriptor_repo
+    from server.storage import entries as entry_repo
     from server.storage.db import database
 
     q = query_from_proto(request)
     from server.domain.types import Selection
 
-    page, _ = repos.page_query(
-        repos.get_descriptor(store), Selection(customers=None, where=q.where, order=q.order, limit=q.limit)
+    page, _ = entry_repo.page_query(
+        descriptor_repo.get_descriptor(store), Selection(customers=None, where=q.where, order=q.order, limit=q.limit)
     )
     sql, params = page.sql()
     conn = database.connection()
@@ -92,7 +93,7 @@ def main() -> None:
                     json_format.ParseDict(doc(i), batch.entries.add(key=f"k{i:07}").value)
                 client.entries.BulkPutEntries(batch, timeout=300)
             load_s = time.perf_counter() - t
-            from server.storage.db import init_database
+            from server.storage.migrations import init_database
 
             init_database(db)
             print(

@@ -68,7 +68,8 @@ from server.services.make import MakeService
 from server.services.queries import QueryService
 from server.services.retention import Sweeper
 from server.services.sharing import SharingService
-from server.storage.db import connection_errors, init_database, ping, pool_sizes
+from server.storage.db import connection_errors, ping, pool_sizes
+from server.storage.migrations import init_database
 from server.tls import TlsFiles, warn_if_plaintext
 
 log = logging.getLogger(__name__)

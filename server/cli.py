@@ -18,7 +18,8 @@ def _db_url(ns: argparse.Namespace) -> str:
 
 
 def _open_db(ns: argparse.Namespace) -> None:
-    from server.storage.db import connection_errors, init_database
+    from server.storage.db import connection_errors
+    from server.storage.migrations import init_database
 
     with connection_errors():
         init_database(_db_url(ns))

@@ -137,7 +137,7 @@ def cmd_user_delete(ns: argparse.Namespace) -> int:
 def cmd_user_passwd(ns: argparse.Namespace) -> int:
     from server.domain.errors import InvalidArgument
     from server.services.auth import AuthService
-    from server.storage import repos
+    from server.storage import users as user_repo
     from server.storage.db import connection
 
     password = _password(ns)
@@ -145,8 +145,8 @@ def cmd_user_passwd(ns: argparse.Namespace) -> int:
         raise InvalidArgument.for_field("password", "must be at least 8 characters")
     _open(ns)
     with connection():
-        user_id = repos.user_id_by_name(ns.username)
-        repos.set_password_hash(user_id, AuthService().hasher.hash(password))
+        user_id = user_repo.user_id_by_name(ns.username)
+        user_repo.set_password_hash(user_id, AuthService().hasher.hash(password))
     print(f"password of {ns.username} changed")
     return 0
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from server.domain import types as t
-from server.storage import repos
+from server.storage import descriptors as descriptor_repo
+from server.storage import entries as entry_repo
 from server.storage.db import database, make_database
 from server.storage.migrations import migrate_to_latest
 
@@ -15,7 +16,7 @@ class QueryDb:
         self.db = make_database(url)
         self._swap(lambda: migrate_to_latest(self.db))
         self.store = self._swap(
-            lambda: repos.create_descriptor(
+            lambda: descriptor_repo.create_descriptor(
                 t.DescriptorSpec(name="q", data_type=t.DataType.MAP, behaviour_type=t.BehaviourType.CENTRAL), None
             )
         )
@@ -32,8 +33,10 @@ class QueryDb:
     def select(self, docs: list, node) -> list[str]:
         def run():
             with self.db.atomic() as txn:
-                repos.put_entries(self.store, 0, [(f"k{i}", d) for i, d in enumerate(docs)], None)
-                page = repos.query_entries(self.store, t.Selection(customers=frozenset({0}), where=node, limit=1000))
+                entry_repo.put_entries(self.store, 0, [(f"k{i}", d) for i, d in enumerate(docs)], None)
+                page = entry_repo.query_entries(
+                    self.store, t.Selection(customers=frozenset({0}), where=node, limit=1000)
+                )
                 txn.rollback()  # every example starts from an empty store
             return [e.key for e in page.items]
 
@@ -44,7 +47,7 @@ class QueryDb:
         from server.storage.indexes import explain
 
         def run():
-            page, _ = repos.page_query(self.store, t.Selection(customers=frozenset({0}), where=node, limit=50))
+            page, _ = entry_repo.page_query(self.store, t.Selection(customers=frozenset({0}), where=node, limit=50))
             return explain(self.db, page)
 
         return self._swap(run)

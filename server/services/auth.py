@@ -22,7 +22,7 @@ from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
 from server.services import cache
 from server.services.cache import TTLCache
-from server.storage import repos
+from server.storage import users as user_repo
 from server.storage.db import now_ms, write_transaction
 
 DAY_MS = 24 * 3600 * 1000
@@ -121,12 +121,12 @@ class AuthService:
         digest = hash_token(token)
         cached = cache.principals.get(digest)
         if cached is None:
-            found = repos.find_token(digest)
+            found = user_repo.find_token(digest)
             if found is None:
                 raise Unauthenticated("invalid token", reason="TOKEN_INVALID")
             token_id, user_id, expires_at = found
             try:
-                principal = repos.load_principal(user_id, token_id)
+                principal = user_repo.load_principal(user_id, token_id)
             except NotFound:  # the user was deleted meanwhile (its tokens with it)
                 raise Unauthenticated("invalid token", reason="TOKEN_INVALID") from None
             cached = cache.principals.put(digest, (principal, expires_at))
@@ -146,7 +146,7 @@ class AuthService:
         user_id = self.check_password(username, password)
         try:
             principal, _ = cache.principals.get_or_load(
-                ("user", user_id), lambda: (repos.load_principal(user_id), None)
+                ("user", user_id), lambda: (user_repo.load_principal(user_id), None)
             )
         except NotFound:  # deleted since its password was checked
             raise Unauthenticated("wrong username or password", reason="CREDENTIALS_INVALID") from None
@@ -159,7 +159,7 @@ class AuthService:
         if cached is not None:
             return cached
         self.guard.check(username)
-        found = repos.find_user(username)
+        found = user_repo.find_user(username)
         stored = found[1] if found else self._dummy_hash
         try:
             self.hasher.verify(stored, password)
@@ -173,7 +173,7 @@ class AuthService:
         self.guard.succeeded(username)
         user_id = found[0]
         if self.hasher.check_needs_rehash(stored):
-            repos.set_password_hash(user_id, self.hasher.hash(password))
+            user_repo.set_password_hash(user_id, self.hasher.hash(password))
         self._passwords.put(cache_key, user_id)
         return user_id
 
@@ -192,19 +192,19 @@ class AuthService:
             raise InvalidArgument.for_field("days", "must be positive")
         token = secrets.token_urlsafe(32)
         expires_at = now_ms() + days * DAY_MS
-        repos.add_token(user_id, hash_token(token), expires_at)
+        user_repo.add_token(user_id, hash_token(token), expires_at)
         return IssuedToken(token, expires_at)
 
     def refresh_token(self, principal: t.Principal) -> IssuedToken:
         with write_transaction():
             if principal.token_id is not None:
-                repos.delete_token(principal.token_id)
+                user_repo.delete_token(principal.token_id)
             issued = self.issue_token(principal.user_id)
         cache.principals.invalidate()  # the old token must stop working at once
         return issued
 
     def token_for_user(self, username: str, days: int | None = None) -> IssuedToken:
-        return self.issue_token(repos.user_id_by_name(username), days)
+        return self.issue_token(user_repo.user_id_by_name(username), days)
 
     # --------------------------------------------------------------------- admin
 
@@ -225,8 +225,8 @@ class AuthService:
             raise InvalidArgument.for_field("customer", "must be a positive customer id (0 is 'global')")
         password_hash = self.hasher.hash(password)
         with write_transaction():
-            repos.ensure_customer(customer_id)
-            return repos.add_user(username, password_hash, customer_id, admin, global_data)
+            user_repo.ensure_customer(customer_id)
+            return user_repo.add_user(username, password_hash, customer_id, admin, global_data)
 
 
 def add_customer(customer_id: int, name: str) -> None:
@@ -234,14 +234,14 @@ def add_customer(customer_id: int, name: str) -> None:
         raise InvalidArgument.for_field("id", "must be positive (customer 0 'global' always exists)")
     if not name or len(name) > 200:
         raise InvalidArgument.for_field("name", "must be 1-200 characters")
-    repos.add_customer(customer_id, name)
+    user_repo.add_customer(customer_id, name)
 
 
 def add_group(name: str) -> None:
     if not names.GROUP_NAME_RE.match(name or ""):
         raise InvalidArgument.for_field("name", "must be 1-128 letters, digits, spaces or . _ -")
-    repos.add_group(name)
+    user_repo.add_group(name)
 
 
 def add_group_member(group_name: str, username: str) -> None:
-    repos.add_group_member(group_name, username)
+    user_repo.add_group_member(group_name, username)

@@ -10,7 +10,8 @@ from server.domain import types as t
 from server.domain.errors import FailedPrecondition, InvalidArgument, ViolationCollector
 from server.services import cache
 from server.services.access import require_admin
-from server.storage import repos
+from server.storage import descriptors as descriptor_repo
+from server.storage import entries as entry_repo
 from server.storage.db import write_transaction
 
 # Fields UpdateDescriptor may change; the others are fixed at creation or output only.
@@ -40,25 +41,27 @@ def _check_description(v: ViolationCollector, description: str) -> None:
 class DescriptorService:
     def get(self, principal: t.Principal, name: str, *, include_deleted: bool = False) -> t.Descriptor:
         names.check_store_name(name)
-        return repos.get_descriptor(name, include_deleted=include_deleted)
+        return descriptor_repo.get_descriptor(name, include_deleted=include_deleted)
 
     def list(self, principal: t.Principal, limit: int, offset: int, include_deleted: bool = False) -> t.Page:
         limit, offset = names.check_limit(limit, offset)
-        return repos.list_descriptors(limit, offset, include_deleted)
+        return descriptor_repo.list_descriptors(limit, offset, include_deleted)
 
     def search(self, principal: t.Principal, search: t.DescriptorSearch) -> t.Page:
         limit, offset = names.check_limit(search.limit, search.offset)
         v = ViolationCollector()
         for f in search.fields:
-            if f not in repos.DESCRIPTOR_KEYWORD_FIELDS:
-                v.add("keywordField", f"unknown field '{f}'; use {' or '.join(repos.DESCRIPTOR_KEYWORD_FIELDS)}")
+            if f not in descriptor_repo.DESCRIPTOR_KEYWORD_FIELDS:
+                v.add(
+                    "keywordField", f"unknown field '{f}'; use {' or '.join(descriptor_repo.DESCRIPTOR_KEYWORD_FIELDS)}"
+                )
         for f, _ in search.sort:
-            if f not in repos.DESCRIPTOR_SORT_FIELDS:
-                v.add("sortBy", f"cannot sort by '{f}'; use one of {', '.join(repos.DESCRIPTOR_SORT_FIELDS)}")
+            if f not in descriptor_repo.DESCRIPTOR_SORT_FIELDS:
+                v.add("sortBy", f"cannot sort by '{f}'; use one of {', '.join(descriptor_repo.DESCRIPTOR_SORT_FIELDS)}")
         if len(search.keywords) > 20 or any(len(k) > 200 for k in search.keywords):
             v.add("keywords", "at most 20 keywords of at most 200 characters")
         v.raise_if_any()
-        return repos.search_descriptors(dataclasses.replace(search, limit=limit, offset=offset))
+        return descriptor_repo.search_descriptors(dataclasses.replace(search, limit=limit, offset=offset))
 
     def create(self, principal: t.Principal, spec: t.DescriptorSpec) -> t.Descriptor:
         require_admin(principal, "create stores")
@@ -74,7 +77,7 @@ class DescriptorService:
         _check_description(v, spec.description)
         _check_retention(v, spec.expire_data, spec.life_time)
         v.raise_if_any()
-        return repos.create_descriptor(spec, principal.user_id)
+        return descriptor_repo.create_descriptor(spec, principal.user_id)
 
     def update(
         self, principal: t.Principal, name: str, changes: dict[str, Any], *, new_name: str | None = None
@@ -98,19 +101,19 @@ class DescriptorService:
                 v.violations.extend(exc.field_violations)
         v.raise_if_any()
         with write_transaction():
-            current = repos.get_descriptor(name)
+            current = descriptor_repo.get_descriptor(name)
             merged = dataclasses.replace(current, **changes)
             _check_description(v, merged.description)
             _check_retention(v, merged.expire_data, merged.life_time)
             v.raise_if_any()
-            if merged.global_data != current.global_data and repos.count_entries(current):
+            if merged.global_data != current.global_data and entry_repo.count_entries(current):
                 raise FailedPrecondition(
                     f"store '{name}' holds entries; global_data can only change while it is empty",
                     reason="STORE_NOT_EMPTY",
                     metadata={"store": name},
                 )
             stored = {**changes, "name": new_name} if rename else changes
-            updated = repos.update_descriptor(current.id, stored, principal.user_id)
+            updated = descriptor_repo.update_descriptor(current.id, stored, principal.user_id)
         cache.descriptors.invalidate(name)
         return updated
 
@@ -118,7 +121,7 @@ class DescriptorService:
         require_admin(principal, "delete stores")
         names.check_store_name(name)
         with write_transaction():
-            current = repos.get_descriptor(name)
-            deleted = repos.update_descriptor(current.id, {"deleted": True}, principal.user_id)
+            current = descriptor_repo.get_descriptor(name)
+            deleted = descriptor_repo.update_descriptor(current.id, {"deleted": True}, principal.user_id)
         cache.descriptors.invalidate(name)
         return deleted

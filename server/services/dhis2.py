@@ -48,7 +48,7 @@ from server.services.dhis2_values import (
 )
 from server.services.entries import MISSING
 from server.storage import namespaces as ns_repo
-from server.storage import repos
+from server.storage import users as user_repo
 from server.storage.db import write_transaction
 
 __all__ = ["MISSING", "SHARED", "Dhis2Service", "EntryView", "QueryParams", "QueryResult", "new_uid"]
@@ -133,7 +133,7 @@ class Dhis2Service(SharingMixin):
         if not principal.admin:
             raise _conflict(NOT_SUPERUSER)
         try:
-            return repos.user_id_by_name(username)
+            return user_repo.user_id_by_name(username)
         except NotFound:
             raise _conflict(f"No user with username {username} exists.") from None
 

@@ -21,7 +21,7 @@ from server.domain.errors import InvalidArgument, NotFound, PermissionDenied
 from server.services.access import require_admin
 from server.services.dhis2_values import check_namespace
 from server.storage import namespaces as ns_repo
-from server.storage import repos
+from server.storage import users as user_repo
 from server.storage.db import write_transaction
 
 SHARED = 0  # owner of dataStore entries
@@ -149,8 +149,8 @@ class SharingMixin:
         public_access = metadata_access("object.publicAccess", public_access or "--------")
         grants = []
         for field, items, kind_name, resolve in (
-            ("object.userAccesses", users, "user", repos.user_id_by_name),
-            ("object.userGroupAccesses", groups, "group", repos.group_id_by_name),
+            ("object.userAccesses", users, "user", user_repo.user_id_by_name),
+            ("object.userGroupAccesses", groups, "group", user_repo.group_id_by_name),
         ):
             seen = set()
             for i, (name, access) in enumerate(items):
@@ -176,7 +176,7 @@ class SharingMixin:
                 raise InvalidArgument.for_field(field, f"'{mode}' is not one of {', '.join(PROTECTION_MODES)}")
         for i, group in enumerate(p.authorities):
             try:
-                repos.group_id_by_name(group)
+                user_repo.group_id_by_name(group)
             except NotFound as exc:
                 raise InvalidArgument.for_field(f"authorities[{i}]", exc.message) from None
         if not p.authorities:  # dhis2-core: no authorities, no protection

@@ -14,7 +14,9 @@ from server.domain import names
 from server.domain import types as t
 from server.domain.errors import Aborted, InvalidArgument, NotFound
 from server.services import access, cache
-from server.storage import repos
+from server.storage import descriptors as descriptor_repo
+from server.storage import entries as entry_repo
+from server.storage import users as user_repo
 from server.storage.db import write_transaction
 
 
@@ -30,7 +32,7 @@ MISSING: Any = _Missing()
 
 def open_store(name: str, field: str = "store") -> t.Descriptor:
     names.check_store_name(name, field)
-    d = cache.descriptors.get_or_load(name, lambda: repos.get_descriptor(name))
+    d = cache.descriptors.get_or_load(name, lambda: descriptor_repo.get_descriptor(name))
     access.require_reachable(d)
     return d
 
@@ -59,7 +61,7 @@ class EntryService:
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_read(principal, d, customer)
         key = normalize_key(d, key)
-        entry = repos.get_entry(d, customer, key, include_deleted=include_deleted)
+        entry = entry_repo.get_entry(d, customer, key, include_deleted=include_deleted)
         if entry is None:
             raise NotFound(
                 f"key '{key}' does not exist in store '{store}' for customer {customer}",
@@ -90,7 +92,7 @@ class EntryService:
         # must be looked up first needs the transaction around both.
         with contextlib.nullcontext() if self._customer_known(principal, customer) else write_transaction():
             self._require_customer(principal, customer)
-            written = repos.put_entries(
+            written = entry_repo.put_entries(
                 d, customer, [(key, value)], principal.user_id, expected_revision=expected_revision
             )
         if written is None:
@@ -118,7 +120,7 @@ class EntryService:
         names.check_keys_unique([k for k, _ in clean])
         with write_transaction():
             self._require_customer(principal, customer)
-            written = repos.put_entries(d, customer, clean, principal.user_id)
+            written = entry_repo.put_entries(d, customer, clean, principal.user_id)
         assert written is not None  # no expected revision: every row is written
         return written
 
@@ -132,7 +134,7 @@ class EntryService:
             raise InvalidArgument.for_field("keys", f"at most {names.BULK_MAX} keys per call")
         clean = sorted({normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(keys)})
         with write_transaction():
-            return repos.delete_entries(d, customer, clean, principal.user_id)
+            return entry_repo.delete_entries(d, customer, clean, principal.user_id)
 
     @staticmethod
     def _customer_known(principal: t.Principal, customer_id: int) -> bool:
@@ -145,7 +147,7 @@ class EntryService:
         # say so instead of failing on the foreign key.
         if cls._customer_known(principal, customer_id):
             return
-        if not repos.customer_exists(customer_id):
+        if not user_repo.customer_exists(customer_id):
             raise NotFound(
                 f"customer {customer_id} does not exist",
                 reason="CUSTOMER_NOT_FOUND",

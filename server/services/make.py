@@ -21,7 +21,9 @@ from server.domain.errors import (
     PermissionDenied,
     ViolationCollector,
 )
-from server.storage import repos
+from server.facades.make import storage as make_repo
+from server.storage import entries as entry_repo
+from server.storage import users as user_repo
 from server.storage.db import write_transaction
 
 NAME_MAX = 128
@@ -49,7 +51,7 @@ def _team(principal: t.Principal, team_id: int, write: bool) -> None:
             reason="TEAM_ACCESS_DENIED",
             metadata={"teamId": str(team_id)},
         )
-    if principal.admin and not repos.customer_exists(team_id):
+    if principal.admin and not user_repo.customer_exists(team_id):
         raise NotFound(f"team {team_id} does not exist", reason="TEAM_NOT_FOUND")
 
 
@@ -126,43 +128,43 @@ class MakeService:
     ) -> tuple[t.Page, tuple]:
         _team(principal, team_id, write=False)
         paging = _paging(limit, offset, sort, direction, ("name", "id"))
-        return repos.list_structures(team_id, paging[0], paging[1], paging[2], paging[3]), paging
+        return make_repo.list_structures(team_id, paging[0], paging[1], paging[2], paging[3]), paging
 
     def create_structure(self, principal, team_id: int, name: str, spec: list[Any], strict: bool) -> t.DataStructure:
         _team(principal, team_id, write=True)
         _check_name(name)
-        return repos.create_structure(team_id, name, check_spec(spec), strict)
+        return make_repo.create_structure(team_id, name, check_spec(spec), strict)
 
     def get_structure(self, principal, structure_id: int) -> t.DataStructure:
-        s = repos.get_structure(structure_id)
+        s = make_repo.get_structure(structure_id)
         _team(principal, s.team_id, write=False)
         return s
 
     def update_structure(self, principal, structure_id: int, changes: dict[str, Any]) -> t.DataStructure:
-        s = repos.get_structure(structure_id)
+        s = make_repo.get_structure(structure_id)
         _team(principal, s.team_id, write=True)
         if "name" in changes:
             _check_name(changes["name"])
         if "spec" in changes:
             changes["spec"] = check_spec(changes["spec"])
-        return repos.update_structure(structure_id, changes)
+        return make_repo.update_structure(structure_id, changes)
 
     def delete_structure(self, principal, structure_id: int) -> None:
-        s = repos.get_structure(structure_id)
+        s = make_repo.get_structure(structure_id)
         _team(principal, s.team_id, write=True)
         with write_transaction():
-            if repos.structure_in_use(structure_id):
+            if make_repo.structure_in_use(structure_id):
                 raise FailedPrecondition(
                     f"data structure {structure_id} is used by a data store", reason="DATA_STRUCTURE_IN_USE"
                 )
-            repos.delete_structure(structure_id)
+            make_repo.delete_structure(structure_id)
 
     # ------------------------------------------------------------------ data stores
 
     def list_stores(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> tuple[t.Page, tuple]:
         _team(principal, team_id, write=False)
-        paging = _paging(limit, offset, sort, direction, tuple(repos.MAKE_STORE_SORT))
-        return repos.list_make_stores(team_id, *paging), paging
+        paging = _paging(limit, offset, sort, direction, tuple(make_repo.MAKE_STORE_SORT))
+        return make_repo.list_make_stores(team_id, *paging), paging
 
     def create_store(self, principal, team_id: int, name: str, structure_id: int, max_size_mb: int) -> t.MakeStore:
         _team(principal, team_id, write=True)
@@ -176,10 +178,10 @@ class MakeService:
         v.raise_if_any()
         with write_transaction():
             self._structure_of_team(structure_id, team_id)
-            return repos.create_make_store(team_id, name, structure_id, max_size_mb, principal.user_id)
+            return make_repo.create_make_store(team_id, name, structure_id, max_size_mb, principal.user_id)
 
     def get_store(self, principal, store_id: int, write: bool = False) -> t.MakeStore:
-        store = repos.get_make_store(store_id)
+        store = make_repo.get_make_store(store_id)
         _team(principal, store.team_id, write=write)
         return store
 
@@ -199,7 +201,7 @@ class MakeService:
                     f"data store {store_id} already holds {store.size_bytes} bytes, more than {changes['max_size_mb']} MB",
                     reason="DATA_STORE_TOO_SMALL",
                 )
-            return repos.update_make_store(store_id, changes)
+            return make_repo.update_make_store(store_id, changes)
 
     def delete_stores(self, principal, team_id: int, ids: list[int], confirmed: bool) -> list[int]:
         _team(principal, team_id, write=True)
@@ -208,7 +210,7 @@ class MakeService:
         with write_transaction():
             stores = []
             for store_id in dict.fromkeys(ids):
-                store = repos.get_make_store(store_id)
+                store = make_repo.get_make_store(store_id)
                 if store.team_id != team_id:
                     raise NotFound(
                         f"data store {store_id} does not exist in team {team_id}", reason="DATA_STORE_NOT_FOUND"
@@ -220,7 +222,7 @@ class MakeService:
                         metadata={"dataStoreId": str(store_id)},
                     )
                 stores.append(store)
-            repos.delete_make_stores(stores)
+            make_repo.delete_make_stores(stores)
         return [s.id for s in stores]
 
     # ---------------------------------------------------------------------- records
@@ -233,7 +235,7 @@ class MakeService:
         return (
             store,
             self._structure(store),
-            repos.list_records(store.descriptor, store.team_id, limit, offset),
+            make_repo.list_records(store.descriptor, store.team_id, limit, offset),
             (limit, offset),
         )
 
@@ -242,7 +244,7 @@ class MakeService:
         key = names.check_key(key) if key else uuid.uuid4().hex
         with write_transaction():
             record = validate_record(self._structure(store), data)
-            if repos.get_record_for_update(store.descriptor, store.team_id, key) is not None:
+            if make_repo.get_record_for_update(store.descriptor, store.team_id, key) is not None:
                 raise AlreadyExists(f"record '{key}' already exists in data store {store_id}", reason="RECORD_EXISTS")
             return self._write(principal, store, key, record)
 
@@ -258,7 +260,7 @@ class MakeService:
         if not isinstance(data, dict):
             raise InvalidArgument.for_field("data", "must be a JSON object")
         with write_transaction():
-            current = repos.get_record_for_update(store.descriptor, store.team_id, key)
+            current = make_repo.get_record_for_update(store.descriptor, store.team_id, key)
             if current is None:
                 raise NotFound(f"record '{key}' does not exist in data store {store_id}", reason="RECORD_NOT_FOUND")
             merged = {**(current.data or {}), **data}  # omitted properties are kept
@@ -273,28 +275,28 @@ class MakeService:
         with write_transaction():
             if all_:
                 keep = set(except_keys)
-                keys = [k for k in repos.live_keys(store.descriptor, store.team_id) if k not in keep]
+                keys = [k for k in make_repo.live_keys(store.descriptor, store.team_id) if k not in keep]
             if not keys:
                 return []
-            deleted = repos.delete_entries(store.descriptor, store.team_id, sorted(set(keys)), principal.user_id)
+            deleted = entry_repo.delete_entries(store.descriptor, store.team_id, sorted(set(keys)), principal.user_id)
         return [e.key for e in deleted]
 
     # ---------------------------------------------------------------------- helpers
 
     @staticmethod
     def _structure(store: t.MakeStore) -> t.DataStructure | None:
-        return repos.get_structure(store.datastructure_id) if store.datastructure_id else None
+        return make_repo.get_structure(store.datastructure_id) if store.datastructure_id else None
 
     @staticmethod
     def _structure_of_team(structure_id: int, team_id: int) -> None:
-        structure = repos.get_structure(structure_id)
+        structure = make_repo.get_structure(structure_id)
         if structure.team_id != team_id:
             raise InvalidArgument.for_field("datastructureId", f"data structure {structure_id} belongs to another team")
 
     def _write(self, principal: t.Principal, store: t.MakeStore, key: str, data: dict) -> t.Record:
         names.check_value_size(data, "data")
-        repos.put_entries(store.descriptor, store.team_id, [(key, data)], principal.user_id)
-        used = repos.store_bytes(store.descriptor)
+        entry_repo.put_entries(store.descriptor, store.team_id, [(key, data)], principal.user_id)
+        used = make_repo.store_bytes(store.descriptor)
         if used > store.max_size_mb * MB:
             raise FailedPrecondition(
                 f"data store {store.id} would hold {used} bytes, more than its maxSizeMB of {store.max_size_mb}; nothing was written",

@@ -11,7 +11,7 @@ from server.domain.errors import InvalidArgument
 from server.query.ast import MAX_CONDITIONS, MAX_ORDERS, Node, Order, count_conditions
 from server.services import access
 from server.services.entries import normalize_key, open_store
-from server.storage import repos
+from server.storage import entries as entry_repo
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,14 @@ class QueryService:
     def query(self, principal: t.Principal, q: EntryQuery) -> t.Page:
         limit, offset = names.check_limit(q.limit, q.offset)
         d, sel = self._prepare(principal, q)
-        return repos.query_entries(d, replace(sel, limit=limit, offset=offset))
+        return entry_repo.query_entries(d, replace(sel, limit=limit, offset=offset))
 
     def stream(self, principal: t.Principal, q: EntryQuery) -> Iterator[t.Entry]:
         """Every match (or limit/offset when given); checks happen before the first row."""
         if q.limit < 0 or q.offset < 0:
             names.check_limit(q.limit, q.offset)
         d, sel = self._prepare(principal, q)
-        return repos.iter_entries(d, sel)
+        return entry_repo.iter_entries(d, sel)
 
     def _prepare(self, principal: t.Principal, q: EntryQuery) -> tuple[t.Descriptor, t.Selection]:
         d = open_store(q.store)

@@ -1,6 +1,6 @@
 """The retention sweeper: deletes expired entries in the background.
 
-Reads already hide expired entries at once (repos._alive), so the sweeper only
+Reads already hide expired entries at once (entry_repo._alive), so the sweeper only
 reclaims space; running late or twice is harmless.
 """
 
@@ -10,7 +10,8 @@ import logging
 import threading
 
 from server import observability
-from server.storage import repos
+from server.storage import entries as entry_repo
+from server.storage import users as user_repo
 from server.storage.db import connection, connection_errors, exclusive, now_ms
 
 SWEEP_LOCK_ID = 0x73776565  # 'swee'
@@ -36,8 +37,8 @@ class Sweeper:
         with connection(), connection_errors(), exclusive(SWEEP_LOCK_ID) as mine:
             if not mine:
                 return 0
-            removed = repos.sweep_expired(now_ms())
-            repos.delete_expired_tokens(now_ms())
+            removed = entry_repo.sweep_expired(now_ms())
+            user_repo.delete_expired_tokens(now_ms())
         observability.SWEEPS.inc()
         observability.SWEPT.inc(removed)
         return removed

@@ -6,7 +6,7 @@ from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound
 from server.services import cache
 from server.services.access import require_admin
-from server.storage import repos
+from server.storage import users as user_repo
 from server.storage.db import write_transaction
 
 
@@ -20,7 +20,7 @@ def _check_grantee(customer_id: int, username: str, group_name: str) -> None:
 class SharingService:
     def list(self, principal: t.Principal, customer_id: int | None) -> list[t.GrantInfo]:
         require_admin(principal, "list grants")
-        return repos.list_grants(customer_id)
+        return user_repo.list_grants(customer_id)
 
     def set(self, principal: t.Principal | None, grant: t.GrantInfo) -> t.GrantInfo:
         """principal None: the local admin CLI."""
@@ -28,16 +28,16 @@ class SharingService:
             require_admin(principal, "change grants")
         _check_grantee(grant.customer_id, grant.username, grant.group_name)
         with write_transaction():
-            if not repos.customer_exists(grant.customer_id):
+            if not user_repo.customer_exists(grant.customer_id):
                 raise NotFound(f"customer {grant.customer_id} does not exist", reason="CUSTOMER_NOT_FOUND")
-            repos.set_grant(grant.customer_id, grant.username, grant.group_name, grant.access)
+            user_repo.set_grant(grant.customer_id, grant.username, grant.group_name, grant.access)
         cache.principals.invalidate()
         return grant
 
     def delete(self, principal: t.Principal, customer_id: int, username: str, group_name: str) -> None:
         require_admin(principal, "change grants")
         _check_grantee(customer_id, username, group_name)
-        deleted = repos.delete_grant(customer_id, username, group_name)
+        deleted = user_repo.delete_grant(customer_id, username, group_name)
         cache.principals.invalidate()
         if not deleted:
             who = f"user '{username}'" if username else f"group '{group_name}'"

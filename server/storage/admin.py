@@ -9,7 +9,7 @@ from __future__ import annotations
 from peewee import JOIN, fn
 
 from server.domain.errors import NotFound
-from server.storage import repos
+from server.storage import users as user_repo
 from server.storage.db import write_transaction
 from server.storage.models import Descriptor, Entry, EntryAccess, Grant, Group, GroupMember, Token, User
 
@@ -39,7 +39,7 @@ def list_users() -> list[dict]:
 
 def list_tokens(username: str) -> list[dict]:
     """A user's tokens: id, created, expires; never the token (only its hash is stored)."""
-    user_id = repos.user_id_by_name(username)
+    user_id = user_repo.user_id_by_name(username)
     rows = Token.select(Token.id, Token.created_at, Token.expires_at).where(Token.user == user_id)
     return [{"id": r.id, "created": r.created_at, "expires": r.expires_at} for r in rows.order_by(Token.id)]
 
@@ -59,7 +59,7 @@ def delete_user(username: str) -> None:
     no reference to it (created_by/updated_by become NULL), so a later user that gets
     the same id (SQLite reuses the highest one) inherits nothing."""
     with write_transaction():
-        user_id = repos.user_id_by_name(username)
+        user_id = user_repo.user_id_by_name(username)
         EntryAccess.delete().where(EntryAccess.grantee == f"u:{user_id}").execute()
         private = Entry.select(Entry.id).where(Entry.owner_user_id == user_id)
         EntryAccess.delete().where(EntryAccess.entry.in_(private)).execute()

@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 import peewee
 from playhouse import db_url
 
+from server.domain.errors import InvalidArgument, Unavailable
+
 database = peewee.DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -46,21 +48,10 @@ def make_database(url: str, *, max_connections: int = 32, durability: str | None
         return db_url.connect(url, pragmas={**SQLITE_PRAGMAS, "synchronous": SYNCHRONOUS[durability]})
     if scheme in ("postgresql", "postgres"):
         # Pooled, so the per-call connection of every worker thread is reused; the Ext
-        # flavour for server-side (named) cursors, which stream big results (repos.iter_entries).
+        # flavour for server-side (named) cursors, which stream big results (storage/entries.py iter_entries).
         pooled = url.replace(f"{scheme}://", "postgresext+pool://", 1)
         return db_url.connect(pooled, max_connections=max_connections, stale_timeout=300)
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:///path or postgresql://…")
-
-
-def init_database(url: str, *, max_connections: int = 32, durability: str | None = None) -> peewee.Database:
-    """Points the proxy at `url` and brings the schema up to date."""
-    from server.storage.migrations import migrate_to_latest
-
-    db = make_database(url, max_connections=max_connections, durability=durability)
-    database.initialize(db)
-    with database.connection_context():
-        migrate_to_latest(db)
-    return db
 
 
 def is_sqlite() -> bool:
@@ -95,7 +86,6 @@ def connection_errors() -> Iterator[None]:
     no NUL character in text or in jsonb strings, which SQLite accepts. The transaction
     has rolled back, so nothing was written; the caller gets INVALID_ARGUMENT naming
     the problem instead of an internal error (found by the schemathesis fuzz test)."""
-    from server.domain.errors import InvalidArgument, Unavailable
 
     try:
         yield
@@ -153,7 +143,6 @@ def now_ms() -> int:
 
 def ping() -> bool:
     """True when the database answers a trivial query now (used by health checks)."""
-    from server.domain.errors import Unavailable
 
     try:
         with connection_errors(), connection():

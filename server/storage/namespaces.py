@@ -22,7 +22,7 @@ from server.domain.errors import AlreadyExists
 from server.query.sql import Compiler
 from server.storage.db import database, now_ms
 from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, Group, NamespaceProtection, User
-from server.storage.repos import user_refs
+from server.storage.users import user_refs
 
 PREFIX = "dhis2:"
 

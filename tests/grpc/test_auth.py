@@ -8,7 +8,7 @@ import pytest
 from datastore.v1 import auth_pb2 as a
 from datastore.v1 import descriptor_pb2 as d
 from server.services.auth import DAY_MS, hash_token
-from server.storage import repos
+from server.storage import users as user_repo
 from server.storage.db import connection, now_ms
 from tests.conftest import PASSWORD
 from tests.helpers import error_info, expect_error, violations
@@ -70,7 +70,7 @@ def test_bad_credentials(harness, metadata, reason):
 def test_expired_token(harness):
     token = "expired-token-for-test"
     with connection():
-        repos.add_token(repos.user_id_by_name("alice"), hash_token(token), now_ms() - 1)
+        user_repo.add_token(user_repo.user_id_by_name("alice"), hash_token(token), now_ms() - 1)
     err = expect_error(
         grpc.StatusCode.UNAUTHENTICATED, whoami, harness.with_metadata(("authorization", f"Token {token}"))
     )

@@ -11,7 +11,7 @@ from datastore.v1 import entry_pb2 as e
 from datastore.v1 import query_pb2 as q
 from datastore.v1 import sharing_pb2 as s
 from server.services.auth import hash_token
-from server.storage import repos
+from server.storage import users as user_repo
 from server.storage.db import connection, now_ms
 from tests.conftest import make_store, unique
 from tests.helpers import value
@@ -115,7 +115,7 @@ def metadata_for(harness, caller):
     if caller == "expired":
         token = unique("expired")
         with connection():
-            repos.add_token(repos.user_id_by_name("admin"), hash_token(token), now_ms() - 1000)
+            user_repo.add_token(user_repo.user_id_by_name("admin"), hash_token(token), now_ms() - 1000)
         return (("authorization", f"Token {token}"),)
     user = {"read-only": "bob", "other-customer": "dave", "admin": "admin"}[caller]
     return (("authorization", f"Token {harness.token(user)}"),)  # fresh: RefreshToken revokes it

@@ -61,7 +61,8 @@ def test_database_restart_gives_unavailable_then_recovers(own_cluster):
 def test_one_sweeper_at_a_time_across_servers(pg_cluster):
     """Two servers' sweepers on one database: the advisory lock lets one run a round,
     the other skips it; together they remove every expired entry exactly once."""
-    from server.storage.db import database, exclusive, init_database
+    from server.storage.db import database, exclusive
+    from server.storage.migrations import init_database
 
     url = pg_cluster.create_database("sweepers")
     cli("user", "add", "root", "--password", "root-pass-1", "--admin", db=url)

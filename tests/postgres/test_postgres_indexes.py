@@ -6,7 +6,9 @@ import pytest
 
 from server.domain import types as t
 from server.query.dhis2 import parse_filters
-from server.storage import indexes, repos
+from server.storage import descriptors as descriptor_repo
+from server.storage import entries as entry_repo
+from server.storage import indexes
 from tests.sql_harness import QueryDb
 
 pytestmark = pytest.mark.postgres
@@ -25,13 +27,13 @@ def big(qdb):
 
     def load(db):
         spec = t.DescriptorSpec(name="big", data_type=t.DataType.MAP, behaviour_type=t.BehaviourType.CENTRAL)
-        store = repos.create_descriptor(spec, None)
+        store = descriptor_repo.create_descriptor(spec, None)
         docs = [
             (f"k{i}", {"group": f"g{i % 100}", "n": i, "a": {"b": {"c": f"c{i}"}}, "list": [i]}) for i in range(20_000)
         ]
         for start in range(0, len(docs), 1000):
             with db.atomic():
-                repos.put_entries(store, 0, docs[start : start + 1000], None)
+                entry_repo.put_entries(store, 0, docs[start : start + 1000], None)
         db.execute_sql("VACUUM ANALYZE entry")  # also moves GIN's pending list into the index
         return store
 
@@ -48,7 +50,7 @@ def plan(qdb: QueryDb, store, *filters: str) -> str:
             db.execute_sql("SET LOCAL enable_seqscan = off")
             db.execute_sql("SET LOCAL enable_indexscan = off")  # GIN is only ever a bitmap scan
             sel = t.Selection(customers=frozenset({0}), where=parse_filters(list(filters), "AND"), limit=50)
-            page, _ = repos.page_query(store, sel)
+            page, _ = entry_repo.page_query(store, sel)
             return indexes.explain(db, page)
 
     return qdb.run(run)

@@ -32,13 +32,13 @@ def test_form_post_as_drf_clients_send_it(harness):
 
 def test_token_lifetime_is_14_days(harness):
     from server.services.auth import hash_token
-    from server.storage import repos
+    from server.storage import users as user_repo
     from server.storage.db import connection
 
     with harness.client() as anon:
         token = anon.post("/api/v2/token-auth/", json={"username": "bob", "password": PASSWORD}).json()["token"]
     with connection():
-        _, _, expires_at = repos.find_token(hash_token(token))
+        _, _, expires_at = user_repo.find_token(hash_token(token))
     assert abs(expires_at - (now_ms() + 14 * DAY_MS)) < 60_000
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import peewee
 from playhouse.migrate import SchemaMigrator
 
+from server.storage.db import database, make_database, now_ms
 from server.storage.models import MODELS, Customer, SchemaVersion
 
 Step = tuple[int, str, Callable[[SchemaMigrator], None]]
@@ -183,6 +184,13 @@ def _foreign_keys_off(db: peewee.Database):
 
 def _ensure_global_customer() -> None:
     """Customer 0 ("global") always exists (contract)."""
-    from server.storage.db import now_ms
-
     Customer.insert(id=0, name="global", created_at=now_ms()).on_conflict_ignore().execute()
+
+
+def init_database(url: str, *, max_connections: int = 32, durability: str | None = None) -> peewee.Database:
+    """Points the proxy at `url` and brings the schema up to date."""
+    db = make_database(url, max_connections=max_connections, durability=durability)
+    database.initialize(db)
+    with database.connection_context():
+        migrate_to_latest(db)
+    return db
