@@ -46,25 +46,29 @@ from server.api.interceptors import (
     StreamReaperInterceptor,
 )
 from server.api.registration import register
-from server.api.servicers.argus import ArgusDescriptorServicer, ArgusStoreServicer
 from server.api.servicers.auth import AuthServicer
 from server.api.servicers.descriptor import DescriptorServicer
-from server.api.servicers.dhis2 import DataStoreServicer, UserDataStoreServicer
-from server.api.servicers.dhis2 import SharingServicer as Dhis2SharingServicer
 from server.api.servicers.entry import EntryServicer
-from server.api.servicers.make import MakeDataStoreServicer, MakeDataStructureServicer
 from server.api.servicers.query import QueryServicer
 from server.api.servicers.sharing import SharingServicer
-from server.api.servicers.tokenauth import TokenAuthServicer
 from server.config import Settings, split_addr
+from server.facades.argus.http import ArgusDialect
+from server.facades.argus.servicer import ArgusDescriptorServicer, ArgusStoreServicer
+from server.facades.dhis2.http import Dhis2Dialect
+from server.facades.dhis2.service import Dhis2Service
+from server.facades.dhis2.servicer import DataStoreServicer, UserDataStoreServicer
+from server.facades.dhis2.servicer import SharingServicer as Dhis2SharingServicer
+from server.facades.make.http import MakeDialect
+from server.facades.make.service import MakeService
+from server.facades.make.servicer import MakeDataStoreServicer, MakeDataStructureServicer
+from server.facades.tokenauth.http import TokenAuthDialect
+from server.facades.tokenauth.servicer import TokenAuthServicer
 from server.rest.app import RestApp
 from server.services.auth import AuthService
 from server.services.crypto import Cipher
 from server.services.descriptors import DescriptorService
-from server.services.dhis2 import Dhis2Service
 from server.services.entries import EntryService
 from server.services.keyfiles import key_source, no_encrypted_values_guard
-from server.services.make import MakeService
 from server.services.queries import QueryService
 from server.services.retention import Sweeper
 from server.services.sharing import SharingService
@@ -91,6 +95,7 @@ _SERVICES = (
 )
 SERVICE_NAMES = tuple(module.DESCRIPTOR.services_by_name[name].full_name for module, name in _SERVICES)
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+FACADE_DIALECTS = (ArgusDialect(), TokenAuthDialect(), MakeDialect(), Dhis2Dialect())
 
 
 def service_descriptors():
@@ -275,7 +280,13 @@ class DatastoreServer:
         h_host = ""
         if self.settings.http_addr:
             h_host, h_port = split_addr(self.settings.http_addr)
-            app = RestApp(hop, service_descriptors(), hop_secret=self.hop_secret, healthy=self.watcher.healthy)
+            app = RestApp(
+                hop,
+                service_descriptors(),
+                dialects=FACADE_DIALECTS,
+                hop_secret=self.hop_secret,
+                healthy=self.watcher.healthy,
+            )
             self.http = _HttpListener(h_host, h_port, app, tls)
             self.http.start()
             self.http_port = self.http.port

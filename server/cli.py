@@ -8,21 +8,10 @@ import signal
 import sys
 import threading
 
+from server.cli_admin import open_db
 from server.config import DEFAULT_GRPC, DEFAULT_HTTP, Settings
 from server.domain import types as t
 from server.domain.errors import DomainError
-
-
-def _db_url(ns: argparse.Namespace) -> str:
-    return Settings.from_env(db_url=ns.db).db_url
-
-
-def _open_db(ns: argparse.Namespace) -> None:
-    from server.storage.db import connection_errors
-    from server.storage.migrations import init_database
-
-    with connection_errors():
-        init_database(_db_url(ns))
 
 
 def _say(line: str) -> None:
@@ -63,7 +52,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 def cmd_customer_add(ns: argparse.Namespace) -> int:
     from server.services.auth import add_customer
 
-    _open_db(ns)
+    open_db(ns)
     add_customer(ns.id, ns.name)
     print(f"customer {ns.id} added")
     return 0
@@ -72,7 +61,7 @@ def cmd_customer_add(ns: argparse.Namespace) -> int:
 def cmd_user_add(ns: argparse.Namespace) -> int:
     from server.services.auth import AuthService
 
-    _open_db(ns)
+    open_db(ns)
     AuthService().add_user(
         ns.username, ns.password, customer_id=ns.customer, admin=ns.admin, global_data=ns.global_data
     )
@@ -83,7 +72,7 @@ def cmd_user_add(ns: argparse.Namespace) -> int:
 def cmd_grant(ns: argparse.Namespace) -> int:
     from server.services.sharing import SharingService
 
-    _open_db(ns)
+    open_db(ns)
     SharingService().set(None, t.GrantInfo(customer_id=ns.customer, access=t.Access(ns.access), username=ns.username))
     print(f"granted {ns.access} on customer {ns.customer} to {ns.username}")
     return 0
@@ -92,7 +81,7 @@ def cmd_grant(ns: argparse.Namespace) -> int:
 def cmd_group_add(ns: argparse.Namespace) -> int:
     from server.services.auth import add_group
 
-    _open_db(ns)
+    open_db(ns)
     add_group(ns.name)
     print(f"group {ns.name} added")
     return 0
@@ -101,7 +90,7 @@ def cmd_group_add(ns: argparse.Namespace) -> int:
 def cmd_group_add_user(ns: argparse.Namespace) -> int:
     from server.services.auth import add_group_member
 
-    _open_db(ns)
+    open_db(ns)
     add_group_member(ns.name, ns.username)
     print(f"user {ns.username} added to group {ns.name}")
     return 0
@@ -110,7 +99,7 @@ def cmd_group_add_user(ns: argparse.Namespace) -> int:
 def cmd_token_create(ns: argparse.Namespace) -> int:
     from server.services.auth import AuthService
 
-    _open_db(ns)
+    open_db(ns)
     print(AuthService().token_for_user(ns.username, ns.days).token)
     return 0
 
@@ -119,7 +108,7 @@ def cmd_migrate(ns: argparse.Namespace) -> int:
     from server.storage.db import database
     from server.storage.migrations import current_version
 
-    _open_db(ns)
+    open_db(ns)
     print(f"schema at version {current_version(database.obj)}")
     return 0
 
@@ -128,7 +117,7 @@ def cmd_index(ns: argparse.Namespace) -> int:
     from server.storage import indexes
     from server.storage.db import database
 
-    _open_db(ns)
+    open_db(ns)
     db = database.obj
     if ns.action == "add":
         print(indexes.add(db, ns.path))
@@ -156,7 +145,7 @@ def cmd_encryption_rotate(ns: argparse.Namespace) -> int:
         if new_key is None:
             raise ValueError(f"no such key file: {ns.new_key_file}")
     settings = _encryption_settings(ns)
-    _open_db(ns)
+    open_db(ns)
     with connection():
         out = rotation.rotate(settings, new_key, batch_size=ns.batch_size, max_batches=ns.max_batches, settle=ns.settle)
     for note in out.notes:
@@ -190,7 +179,7 @@ def cmd_encryption_status(ns: argparse.Namespace) -> int:
             print(f"unfinished rotation: previous key id {key_id(old)} in {keyfiles.old_path(path)}")
     else:
         print("key: none configured")
-    _open_db(ns)
+    open_db(ns)
     with connection():
         for prefix, count in secrets.count_by_key().items():
             print(f"{count} encrypted value(s) under key id {prefix[3:11] or '?'}")

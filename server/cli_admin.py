@@ -20,15 +20,24 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+from server.config import Settings
+
 PASSWORD_WARNING = (
     "warning: --password puts the password in the process list and shell history; prefer --password-stdin"
 )
 
 
-def _open(ns: argparse.Namespace) -> None:
-    from server.cli import _open_db
+def db_url(ns: argparse.Namespace) -> str:
+    return Settings.from_env(db_url=ns.db).db_url
 
-    _open_db(ns)
+
+def open_db(ns: argparse.Namespace) -> None:
+    """Opens the database of --db / DATASTORE_DB and brings its schema up to date."""
+    from server.storage.db import connection_errors
+    from server.storage.migrations import init_database
+
+    with connection_errors():
+        init_database(db_url(ns))
 
 
 def _when(ms: int | None) -> str:
@@ -80,7 +89,7 @@ def cmd_user_list(ns: argparse.Namespace) -> int:
     from server.storage import admin
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     with connection():
         rows = admin.list_users()
     _print_rows(rows, ["username", "customer", "admin", "global_data", "groups", "created"], ns.json, "users")
@@ -91,7 +100,7 @@ def cmd_token_list(ns: argparse.Namespace) -> int:
     from server.storage import admin
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     with connection():
         rows = admin.list_tokens(ns.username)
     _print_rows(rows, ["id", "created", "expires"], ns.json, "tokens")
@@ -102,7 +111,7 @@ def cmd_group_list(ns: argparse.Namespace) -> int:
     from server.storage import admin
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     with connection():
         rows = admin.list_groups()
     _print_rows(rows, ["name", "members", "created"], ns.json, "groups")
@@ -113,7 +122,7 @@ def cmd_grant_list(ns: argparse.Namespace) -> int:
     from server.storage import admin
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     with connection():
         rows = admin.list_grants()
     _print_rows(rows, ["customer", "user", "group", "access"], ns.json, "grants")
@@ -127,7 +136,7 @@ def cmd_user_delete(ns: argparse.Namespace) -> int:
     from server.storage import admin
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     with connection():
         admin.delete_user(ns.username)
     print(f"user {ns.username} deleted (its tokens are revoked)")
@@ -143,7 +152,7 @@ def cmd_user_passwd(ns: argparse.Namespace) -> int:
     password = _password(ns)
     if len(password or "") < 8:
         raise InvalidArgument.for_field("password", "must be at least 8 characters")
-    _open(ns)
+    open_db(ns)
     with connection():
         user_id = user_repo.user_id_by_name(ns.username)
         user_repo.set_password_hash(user_id, AuthService().hasher.hash(password))
@@ -156,7 +165,7 @@ def cmd_token_revoke(ns: argparse.Namespace) -> int:
     from server.storage import admin
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     with connection():
         username = admin.revoke_token(hash_token(ns.token.strip()))
     print(f"token of {username} revoked")
@@ -172,7 +181,7 @@ def cmd_init(ns: argparse.Namespace) -> int:
     from server.storage.db import connection, write_transaction
 
     password = _password(ns, prompt=False) or random.token_urlsafe(24)  # without one: log in by the token
-    _open(ns)
+    open_db(ns)
     auth = AuthService()
     with connection(), write_transaction():
         if admin.count_users():
@@ -233,7 +242,7 @@ def cmd_export(ns: argparse.Namespace) -> int:
     from server.storage import dump
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     started = time.monotonic()
     with connection():
         total = dump.export_count(ns.store) if sys.stderr.isatty() else None
@@ -259,7 +268,7 @@ def cmd_import(ns: argparse.Namespace) -> int:
     from server.storage import dump
     from server.storage.db import connection
 
-    _open(ns)
+    open_db(ns)
     source = sys.stdin if ns.file == "-" else open(ns.file, encoding="utf-8")  # noqa: SIM115 - closed below
     try:
         size = os.fstat(source.fileno()).st_size if ns.file != "-" else None
@@ -277,7 +286,7 @@ def cmd_backup(ns: argparse.Namespace) -> int:
 
     from server.storage import dump
 
-    _open(ns)
+    open_db(ns)
     pages = dump.backup_sqlite(ns.file)
     from server.storage.db import database
 

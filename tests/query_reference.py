@@ -1,7 +1,7 @@
 """A straightforward Python evaluator of the query AST, and hypothesis strategies for
 documents and DHIS2 filters: the SQL compiler must agree with it on every database.
 
-DHIS2 filters reach the AST as combinations of its primitives (server/query/dhis2.py
+DHIS2 filters reach the AST as combinations of its primitives (server/query/syntax.py
 builds JSON type tests from them), so the evaluator only knows the primitives."""
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def sql_agrees_with_reference(db_fixture: str):
     database of fixture `db_fixture` (a tests.sql_harness.QueryDb) selects exactly the
     entries the reference evaluator selects. Deterministic (derandomized) for CI."""
     from server.domain.errors import InvalidArgument
-    from server.query.dhis2 import parse_filters
+    from server.query.syntax import parse_filters
 
     @settings(
         max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]

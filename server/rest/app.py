@@ -14,7 +14,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -27,8 +27,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from server import observability
 from server.api.interceptors import HOP_HEADER, USER_TRAILER, is_open
-from server.rest import dialects, openapi
-from server.rest.dialects.base import Problem
+from server.rest import openapi
+from server.rest.dialects import Dialect, Problem, registry
 from server.rest.rules import Route, Router, routes_for
 from server.rest.transcode import TranscodeError, build_request, to_json
 
@@ -49,6 +49,7 @@ class RestApp:
         grpc_target: str,
         services: list[ServiceDescriptor],
         *,
+        dialects: Iterable[Dialect] = (),
         max_body: int = MAX_BODY_BYTES,
         hop_secret: str = "",
         healthy: Callable[[], bool] = lambda: True,
@@ -57,8 +58,10 @@ class RestApp:
         self.hop_secret, self.healthy = hop_secret, healthy
         self.routes = routes_for(services)
         self.router = Router(self.routes)
-        for route in self.routes:
-            dialects.get(route.dialect)  # fail at start-up on an unknown dialect
+        self.dialects = registry(dialects)
+        unknown = {r.dialect for r in self.routes} - self.dialects.keys()
+        if unknown:  # fail at start-up, not on the first request
+            raise ValueError(f"unknown http_dialect {sorted(unknown)}; known: {sorted(self.dialects)}")
         self.max_body = max_body
         self._openapi: bytes | None = None  # built on first request
         self._channel: grpc.aio.Channel | None = None
@@ -139,7 +142,7 @@ class RestApp:
             await self._send_open(send, path)
             return
         match = self.router.match(method, path)
-        dialect = dialects.get(match.route.dialect if match else (self.router.dialect_for_path(path) or "google"))
+        dialect = self.dialects[match.route.dialect if match else (self.router.dialect_for_path(path) or "google")]
         call.dialect, call.route = dialect.name, match.route.template if match else "-"
         headers = dict(scope["headers"])
         metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)

@@ -5,7 +5,7 @@ containment test never changes a result."""
 import pytest
 
 from server.domain import types as t
-from server.query.dhis2 import parse_filters
+from server.query.syntax import parse_filters
 from server.storage import descriptors as descriptor_repo
 from server.storage import entries as entry_repo
 from server.storage import indexes

@@ -4,10 +4,10 @@ the partial-update path and roll rules."""
 import pytest
 
 from server.domain.errors import InvalidArgument
+from server.facades.dhis2.fields import Field, parse_fields, project
+from server.facades.dhis2.values import apply_update, parse_update_path
 from server.query.ast import Path
-from server.query.dhis2 import IllegalQuery
-from server.query.fields import Field, parse_fields, project
-from server.services.dhis2_values import apply_update, parse_update_path
+from server.query.syntax import IllegalQuery
 
 
 def test_parse_fields_forms():

@@ -6,7 +6,7 @@ import pytest
 
 from server.domain.errors import InvalidArgument
 from server.query.ast import And, Condition, Not, Op, Or, Path
-from server.query.dhis2 import (
+from server.query.syntax import (
     FALSE,
     IllegalQuery,
     java_split,

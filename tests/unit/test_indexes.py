@@ -4,7 +4,7 @@ compiler writes (SQLite here; PostgreSQL in tests/postgres/test_postgres_indexes
 import pytest
 
 from server.domain.errors import InvalidArgument
-from server.query.dhis2 import parse_filters
+from server.query.syntax import parse_filters
 from server.storage import indexes
 from tests.sql_harness import QueryDb
 

@@ -7,7 +7,7 @@ from server.api import converters as c
 from server.api.context import current_principal
 from server.domain.errors import InvalidArgument
 from server.query.ast import And, Condition, Node, Op, Or, Order, Path
-from server.query.dhis2 import parse_filter, parse_order
+from server.query.syntax import parse_filter, parse_order
 from server.services.queries import EntryQuery, QueryService
 
 OPERATORS = {

@@ -1,28 +1,22 @@
-"""Each documented HTTP API's own status table, error body and success wrapper.
+"""HTTP dialects: each documented HTTP API's own status table, error body and success
+wrapper.
 
-The rest of the shim is dialect-free: it asks `get(name)` for the dialect named by the
+The shim is dialect-free: it is given the dialects (the canonical `google` one from
+here, each façade's from its own package) and picks the one named by the matched
 service's `datastore.options.v1.http_dialect` option.
 """
 
 from __future__ import annotations
 
-from server.rest.dialects.argus import ArgusDialect
+from collections.abc import Iterable
+
 from server.rest.dialects.base import Dialect, Problem
-from server.rest.dialects.dhis2 import Dhis2Dialect
 from server.rest.dialects.google import GoogleDialect
-from server.rest.dialects.make import MakeDialect
-from server.rest.dialects.tokenauth import TokenAuthDialect
-
-DIALECTS: dict[str, Dialect] = {
-    d.name: d for d in (GoogleDialect(), ArgusDialect(), TokenAuthDialect(), MakeDialect(), Dhis2Dialect())
-}
 
 
-def get(name: str) -> Dialect:
-    try:
-        return DIALECTS[name]
-    except KeyError:
-        raise ValueError(f"unknown http_dialect {name!r}; known: {sorted(DIALECTS)}") from None
+def registry(dialects: Iterable[Dialect]) -> dict[str, Dialect]:
+    """name -> dialect, the canonical `google` one always included."""
+    return {d.name: d for d in (GoogleDialect(), *dialects)}
 
 
-__all__ = ["DIALECTS", "Dialect", "Problem", "get"]
+__all__ = ["Dialect", "GoogleDialect", "Problem", "registry"]

@@ -25,11 +25,9 @@ from typing import Any
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
-from server.query.dhis2 import IllegalQuery, exists, is_number, parse_filters, parse_order, path_text, split_filters
-from server.query.fields import parse_fields, project, required_condition
-from server.services.crypto import Cipher
-from server.services.dhis2_sharing import (
+from server.facades.dhis2 import storage as ns_repo
+from server.facades.dhis2.fields import parse_fields, project, required_condition
+from server.facades.dhis2.sharing import (
     SHARED,
     EntryView,
     SharingMixin,
@@ -38,7 +36,7 @@ from server.services.dhis2_sharing import (
     protected,
     protection_mode,
 )
-from server.services.dhis2_values import (
+from server.facades.dhis2.values import (
     apply_update,
     check_key,
     check_namespace,
@@ -46,8 +44,10 @@ from server.services.dhis2_values import (
     invalid,
     parse_update_path,
 )
+from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
+from server.query.syntax import IllegalQuery, exists, is_number, parse_filters, parse_order, path_text, split_filters
+from server.services.crypto import Cipher
 from server.services.entries import MISSING
-from server.storage import namespaces as ns_repo
 from server.storage import users as user_repo
 from server.storage.db import write_transaction
 

@@ -7,7 +7,7 @@ from datastore.make.v2 import data_stores_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
 from server.domain import types as t
-from server.services.make import MakeService
+from server.facades.make.service import MakeService
 
 
 def _store(s: t.MakeStore) -> m.DataStore:

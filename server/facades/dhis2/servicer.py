@@ -12,7 +12,7 @@ from server.api import converters as c
 from server.api.context import current_principal
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
-from server.services.dhis2 import MISSING, Dhis2Service, EntryView, QueryParams
+from server.facades.dhis2.service import MISSING, Dhis2Service, EntryView, QueryParams
 
 # The success messages of seed 004, per store. The userDataStore ones are reproduced
 # as the seed documents them, including the 201 "Created" for updates and the missing

@@ -23,7 +23,7 @@ from typing import Any
 
 from server.domain.errors import InvalidArgument
 from server.query.ast import Node, Or, Path
-from server.query.dhis2 import IllegalQuery, exists, normalise_path
+from server.query.syntax import IllegalQuery, exists, normalise_path
 
 MAX_FIELDS = 50
 _HOIST = "~hoist("

@@ -15,11 +15,11 @@ from datastore.argus.v1 import datastores_pb2 as a
 from datastore.argus.v1 import datastores_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
-from server.api.servicers.argus_criteria import descriptor_flags, entry_flags, flag_filter, timestamp, unset
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
+from server.facades.argus import customers
+from server.facades.argus.criteria import descriptor_flags, entry_flags, flag_filter, timestamp, unset
 from server.query.ast import And, Condition, Not, Op, Order, Path
-from server.services import customers
 from server.services.descriptors import DescriptorService
 from server.services.entries import MISSING, EntryService
 from server.services.queries import EntryQuery, QueryService

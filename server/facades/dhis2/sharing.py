@@ -18,9 +18,9 @@ from typing import Any
 
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound, PermissionDenied
+from server.facades.dhis2 import storage as ns_repo
+from server.facades.dhis2.values import check_namespace
 from server.services.access import require_admin
-from server.services.dhis2_values import check_namespace
-from server.storage import namespaces as ns_repo
 from server.storage import users as user_repo
 from server.storage.db import write_transaction
 
