@@ -48,8 +48,8 @@ def doc(i: int) -> dict:
 
 def load(db: str, entries: int) -> tuple[int, float]:
     from server.domain import types as t
-    from server.services.dhis2 import new_uid
-    from server.storage import namespaces
+    from server.facades.dhis2 import storage as namespaces
+    from server.facades.dhis2.service import new_uid
     from server.storage.db import database
     from server.storage.migrations import init_database
     from server.storage.models import Entry
