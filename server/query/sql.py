@@ -47,7 +47,7 @@ def json_kind(value: Any) -> str:
     return "string"
 
 
-class _Dialect:
+class _Backend:
     def __init__(self, value_field: peewee.Field) -> None:
         self.value = value_field
 
@@ -87,7 +87,7 @@ class _Dialect:
         return expr  # SQLite compares text byte-wise (BINARY) already
 
 
-class _Sqlite(_Dialect):
+class _Sqlite(_Backend):
     _TYPES = {
         "number": ("integer", "real"),
         "string": ("text",),
@@ -161,7 +161,7 @@ class _Sqlite(_Dialect):
         return NodeList((lhs, SQL("GLOB"), Value(like_to_glob(pattern))))
 
 
-class _Postgres(_Dialect):
+class _Postgres(_Backend):
     @staticmethod
     def _path_literal(path: Path) -> SQL:
         # Members never contain double quotes, backslashes or brackets (ast.Path.parse).
@@ -295,7 +295,7 @@ class Compiler:
     def __init__(self, database: Any, value_field: peewee.Field, columns: dict[str, peewee.Field]) -> None:
         self.columns = columns
         self.key = columns["key"]
-        self.dialect: _Dialect = (_Postgres if _is_postgres(database) else _Sqlite)(value_field)
+        self.backend: _Backend = (_Postgres if _is_postgres(database) else _Sqlite)(value_field)
 
     def where(self, node: Node) -> Expression:
         if isinstance(node, Condition):
@@ -315,24 +315,24 @@ class Compiler:
         out = []
         for order in orders:
             if order.path.is_key:
-                exprs = [self.dialect.key_sort(self.key)]
+                exprs = [self.backend.key_sort(self.key)]
             elif order.path.column:
                 exprs = [self.columns[order.path.column]]
             elif order.mode == "text":
-                text = self.dialect.as_text(order.path)
-                exprs = [Case(None, [(text.is_null(), 1)], 0), self.dialect.collate_bytes(text)]
+                text = self.backend.as_text(order.path)
+                exprs = [Case(None, [(text.is_null(), 1)], 0), self.backend.collate_bytes(text)]
             elif order.mode == "number":
-                number = self.dialect.number(order.path)
+                number = self.backend.number(order.path)
                 exprs = [Case(None, [(number.is_null(), 1)], 0), number]
             else:
-                exprs = self.dialect.sort_exprs(order.path)
+                exprs = self.backend.sort_exprs(order.path)
             out.extend(x.desc() if order.descending else x.asc() for x in exprs)
-        out.append(self.dialect.key_sort(self.key).asc())
+        out.append(self.backend.key_sort(self.key).asc())
         out.append(customer_field.asc())
         return out
 
     def _condition(self, c: Condition) -> Expression:
-        d = self.dialect
+        d = self.backend
         if c.path.is_key:
             return self._key_condition(c)
         if c.path.column:
@@ -364,10 +364,10 @@ class Compiler:
         if c.op in (Op.IN, Op.TEXT_IN):
             return key.in_([_as_text(v) for v in c.value])
         if c.op in (Op.LIKE, Op.ILIKE):
-            return self.dialect.like(key, c.value, c.op is Op.ILIKE)
+            return self.backend.like(key, c.value, c.op is Op.ILIKE)
         if c.op is Op.NE:
             return key != _as_text(c.value)
-        lhs = self.dialect.key_sort(key)
+        lhs = self.backend.key_sort(key)
         return _CMP[c.op](lhs, _as_text(c.value))
 
     def _column_condition(self, c: Condition) -> Expression:
