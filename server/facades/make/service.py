@@ -9,6 +9,7 @@ write that would pass it is rolled back and refused.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from server.domain import names
@@ -55,14 +56,40 @@ def _team(principal: t.Principal, team_id: int, write: bool) -> None:
         raise NotFound(f"team {team_id} does not exist", reason="TEAM_NOT_FOUND")
 
 
-def _paging(limit: int, offset: int, sort: str, direction: str, allowed) -> tuple[int, int, str, bool]:
+@dataclass(frozen=True)
+class Paging:
+    """The paging a list answered with (Make echoes it in `pg`)."""
+
+    limit: int
+    offset: int
+    sort: str = "name"
+    desc: bool = False
+
+
+@dataclass(frozen=True)
+class Listing:
+    page: t.Page
+    paging: Paging
+
+
+@dataclass(frozen=True)
+class Records:
+    """One page of a data store's records, with the store and its structure."""
+
+    store: t.MakeStore
+    structure: t.DataStructure | None
+    page: t.Page
+    paging: Paging
+
+
+def _paging(limit: int, offset: int, sort: str, direction: str, allowed) -> Paging:
     limit, offset = names.check_limit(limit or PAGE_DEFAULT, offset, maximum=10_000)
     sort = sort or "name"
     if sort not in allowed:
         raise InvalidArgument.for_field("pg[sortBy]", f"cannot sort by '{sort}'; use one of {', '.join(allowed)}")
     if direction.lower() not in ("", "asc", "desc"):
         raise InvalidArgument.for_field("pg[sortDir]", "must be asc or desc")
-    return limit, offset, sort, direction.lower() == "desc"
+    return Paging(limit, offset, sort, direction.lower() == "desc")
 
 
 def check_spec(spec: list[Any]) -> list[dict]:
@@ -123,12 +150,10 @@ def validate_record(structure: t.DataStructure | None, data: Any) -> dict:
 class MakeService:
     # -------------------------------------------------------------- data structures
 
-    def list_structures(
-        self, principal, team_id: int, limit=0, offset=0, sort="", direction=""
-    ) -> tuple[t.Page, tuple]:
+    def list_structures(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> Listing:
         _team(principal, team_id, write=False)
-        paging = _paging(limit, offset, sort, direction, ("name", "id"))
-        return make_repo.list_structures(team_id, paging[0], paging[1], paging[2], paging[3]), paging
+        p = _paging(limit, offset, sort, direction, ("name", "id"))
+        return Listing(make_repo.list_structures(team_id, p.limit, p.offset, p.sort, p.desc), p)
 
     def create_structure(self, principal, team_id: int, name: str, spec: list[Any], strict: bool) -> t.DataStructure:
         _team(principal, team_id, write=True)
@@ -161,10 +186,10 @@ class MakeService:
 
     # ------------------------------------------------------------------ data stores
 
-    def list_stores(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> tuple[t.Page, tuple]:
+    def list_stores(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> Listing:
         _team(principal, team_id, write=False)
-        paging = _paging(limit, offset, sort, direction, tuple(make_repo.MAKE_STORE_SORT))
-        return make_repo.list_make_stores(team_id, *paging), paging
+        p = _paging(limit, offset, sort, direction, tuple(make_repo.MAKE_STORE_SORT))
+        return Listing(make_repo.list_make_stores(team_id, p.limit, p.offset, p.sort, p.desc), p)
 
     def create_store(self, principal, team_id: int, name: str, structure_id: int, max_size_mb: int) -> t.MakeStore:
         _team(principal, team_id, write=True)
@@ -227,17 +252,11 @@ class MakeService:
 
     # ---------------------------------------------------------------------- records
 
-    def list_records(
-        self, principal, store_id: int, limit=0, offset=0
-    ) -> tuple[t.MakeStore, t.DataStructure | None, t.Page, tuple]:
+    def list_records(self, principal, store_id: int, limit=0, offset=0) -> Records:
         store = self.get_store(principal, store_id)
         limit, offset = names.check_limit(limit or PAGE_DEFAULT, offset, maximum=10_000)
-        return (
-            store,
-            self._structure(store),
-            make_repo.list_records(store.descriptor, store.team_id, limit, offset),
-            (limit, offset),
-        )
+        page = make_repo.list_records(store.descriptor, store.team_id, limit, offset)
+        return Records(store, self._structure(store), page, Paging(limit, offset, "key"))
 
     def add_record(self, principal, store_id: int, key: str, data: Any) -> t.Record:
         store = self.get_store(principal, store_id, write=True)

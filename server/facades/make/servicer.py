@@ -7,7 +7,7 @@ from datastore.make.v2 import data_stores_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
 from server.domain import types as t
-from server.facades.make.service import MakeService
+from server.facades.make.service import MakeService, Paging
 
 
 def _store(s: t.MakeStore) -> m.DataStore:
@@ -62,9 +62,8 @@ def _data(struct) -> dict:
     return {k: c.value_from_proto(v, f"data.{k}") for k, v in struct.fields.items()}
 
 
-def _page_info(paging) -> m.PageInfo:
-    limit, offset, sort, desc = paging
-    return m.PageInfo(sort_by=sort, sort_dir="desc" if desc else "asc", limit=limit, offset=offset)
+def _page_info(p: Paging) -> m.PageInfo:
+    return m.PageInfo(sort_by=p.sort, sort_dir="desc" if p.desc else "asc", limit=p.limit, offset=p.offset)
 
 
 class MakeDataStoreServicer(data_stores_pb2_grpc.DataStoreServiceServicer):
@@ -73,10 +72,11 @@ class MakeDataStoreServicer(data_stores_pb2_grpc.DataStoreServiceServicer):
 
     def ListDataStores(self, request, context):
         pg = request.pg
-        page, paging = self.service.list_stores(
+        listing = self.service.list_stores(
             current_principal(), request.team_id, pg.limit, pg.offset, pg.sort_by, pg.sort_dir
         )
-        return m.ListDataStoresResponse(data_stores=[_store(s) for s in page.items], pg=_page_info(paging))
+        stores = [_store(s) for s in listing.page.items]
+        return m.ListDataStoresResponse(data_stores=stores, pg=_page_info(listing.paging))
 
     def CreateDataStore(self, request, context):
         s = self.service.create_store(
@@ -102,14 +102,15 @@ class MakeDataStoreServicer(data_stores_pb2_grpc.DataStoreServiceServicer):
         return m.DeleteDataStoresResponse(data_stores=ids)
 
     def ListRecords(self, request, context):
-        store, structure, page, (limit, offset) = self.service.list_records(
+        records = self.service.list_records(
             current_principal(), request.data_store_id, request.pg.limit, request.pg.offset
         )
+        structure, page = records.structure, records.page
         out = m.ListRecordsResponse(
             records=[_record(r) for r in page.items],
             strict=bool(structure and structure.strict),
             count=page.total,
-            pg=m.RecordPage(limit=limit, offset=offset),
+            pg=m.RecordPage(limit=records.paging.limit, offset=records.paging.offset),
         )
         if structure:
             _spec_out(structure.spec, out.spec)
@@ -143,10 +144,11 @@ class MakeDataStructureServicer(data_stores_pb2_grpc.DataStructureServiceService
 
     def ListDataStructures(self, request, context):
         pg = request.pg
-        page, paging = self.service.list_structures(
+        listing = self.service.list_structures(
             current_principal(), request.team_id, pg.limit, pg.offset, pg.sort_by, pg.sort_dir
         )
-        return m.ListDataStructuresResponse(data_structures=[_structure(s) for s in page.items], pg=_page_info(paging))
+        structures = [_structure(s) for s in listing.page.items]
+        return m.ListDataStructuresResponse(data_structures=structures, pg=_page_info(listing.paging))
 
     def CreateDataStructure(self, request, context):
         s = self.service.create_structure(
