@@ -1,7 +1,7 @@
 """Put and Get throughput through the real server vs a no-op grpcio server, same run,
 same load generator (h2load), concurrency 1 and 16. Prints req/s and the ratios.
 
-    python bench/bench_grpc.py [--requests 4000] [--db URL]
+    python bench/bench_grpc.py [--requests 4000] [--db URL] [--durability durable|relaxed]
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--db", help="database URL, or `postgresql` for a throwaway cluster (default: temp SQLite)")
+    parser.add_argument("--durability", default="durable", choices=("durable", "relaxed"))
     ns = parser.parse_args()
     work = tempdir()
     db = database_url(ns.db, "bench")
-    served, token = start_datastore(db)
+    served, token = start_datastore(db, "--durability", ns.durability)
     noop, noop_addr = start_baseline("noop_server.py")
     try:
         with DatastoreClient(served.grpc, token=token) as client:

@@ -74,11 +74,12 @@ def h2load(
     return H2Result(int(done.group(1)), int(done.group(3)), float(rps.group(1)), mean_ms)
 
 
-def start_datastore(db: str):
-    """An admin user, its token, and `datastore serve` on db: (served process, token)."""
+def start_datastore(db: str, *extra: str):
+    """An admin user, its token, and `datastore serve` on db (with extra serve options):
+    (served process, token)."""
     cli("user", "add", "bench", "--password", "bench-pass-1", "--admin", db=db)
     token = cli("token", "create", "bench", db=db).stdout.strip()
-    return serve(db), token
+    return serve(db, *extra), token
 
 
 def start_baseline(script: str) -> tuple[subprocess.Popen, str]:

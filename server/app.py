@@ -256,7 +256,10 @@ class DatastoreServer:
         """Opens the database, binds and starts the listeners; returns their addresses."""
         with connection_errors():
             init_database(
-                self.settings.db_url, max_connections=self.settings.workers + 4, durability=self.settings.durability
+                self.settings.db_url,
+                max_connections=self.settings.workers + 4,
+                durability=self.settings.durability,
+                group_commit=True,  # calls run through DbConnectionInterceptor, which waits on it
             )
         tls = TlsFiles.from_settings(self.settings.tls_cert, self.settings.tls_key, self.settings.tls_client_ca)
         self.grpc_server = self._build_grpc()

@@ -57,6 +57,18 @@ SWEPT = Counter("datastore_sweeper_rows_deleted_total", "Expired entries the swe
 AUTH_FAILURES = Counter(
     "datastore_auth_failures_total", "Refused credentials, by reason.", ("reason",), registry=REGISTRY
 )
+WAL_SYNCS = Counter(
+    "datastore_wal_syncs_total", "Shared fsyncs of the SQLite write-ahead log (group commit).", registry=REGISTRY
+)
+WAL_SYNC_CALLERS = Histogram(
+    "datastore_wal_sync_callers",
+    "Calls one group-commit fsync made durable.",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+    registry=REGISTRY,
+)
+WAL_SYNC_SECONDS = Histogram(
+    "datastore_wal_sync_seconds", "Time one group-commit fsync took.", buckets=_BUCKETS, registry=REGISTRY
+)
 DB_UP = Gauge("datastore_database_up", "1 while the database answers, 0 while it does not.", registry=REGISTRY)
 
 

@@ -21,7 +21,7 @@ from server.api import context as call_context
 from server.api import status
 from server.domain.errors import DomainError, Unauthenticated
 from server.services.auth import AuthService
-from server.storage.db import connection_errors, ensure_connection
+from server.storage.db import connection_errors, ensure_connection, settle, write_mark
 
 log = logging.getLogger(__name__)
 
@@ -250,12 +250,19 @@ class DbConnectionInterceptor(_WrappingInterceptor):
             self.guard.__enter__()
             try:
                 ensure_connection()
+                self.mark = write_mark()
             except BaseException as exc:
                 if not self.guard.__exit__(type(exc), exc, exc.__traceback__):
                     raise
             return self
 
         def __exit__(self, exc_type, exc, tb):
+            try:
+                settle(self.mark)  # a call that wrote answers only once its commit is on disk
+            except Exception:
+                if exc is None:  # else the call's own error is the one to report
+                    self.guard.__exit__(None, None, None)
+                    raise
             return self.guard.__exit__(exc_type, exc, tb)
 
     def around(self, context, method):

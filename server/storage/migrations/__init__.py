@@ -187,9 +187,11 @@ def _ensure_global_customer() -> None:
     Customer.insert(id=0, name="global", created_at=now_ms()).on_conflict_ignore().execute()
 
 
-def init_database(url: str, *, max_connections: int = 32, durability: str | None = None) -> peewee.Database:
+def init_database(
+    url: str, *, max_connections: int = 32, durability: str | None = None, group_commit: bool = False
+) -> peewee.Database:
     """Points the proxy at `url` and brings the schema up to date."""
-    db = make_database(url, max_connections=max_connections, durability=durability)
+    db = make_database(url, max_connections=max_connections, durability=durability, group_commit=group_commit)
     database.initialize(db)
     with database.connection_context():
         migrate_to_latest(db)
