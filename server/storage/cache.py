@@ -117,7 +117,9 @@ class CacheRegistry:
         self.descriptors: Cache = cache("descriptors")
         # customer id -> name (Argus CustomerInfo)
         self.customer_names: Cache = cache("customer_names")
-        # user id -> UserRef (username, home customer) for created_by/updated_by
+        # user id -> UserRef (username, home customer) for created_by/updated_by. Neither
+        # field ever changes, but `datastore user delete` removes a user and SQLite gives
+        # its id to the next new one, so these age like the rest.
         self.user_refs: Cache = cache("user_refs")
 
     def caches(self) -> tuple[Cache, ...]:
