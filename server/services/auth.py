@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import secrets
 import threading
@@ -93,12 +92,9 @@ class AuthService:
         self.token_days = token_days
         self.hasher = hasher or argon2.PasswordHasher()
         self.guard = PasswordGuard()
-
-    @functools.cached_property
-    def _dummy_hash(self) -> str:
-        """A fixed hash to verify against when the user does not exist, so a wrong
-        username costs the same time as a wrong password."""
-        return self.hasher.hash(secrets.token_hex(16))
+        # A fixed hash to verify against when the user does not exist, so a wrong
+        # username costs the same time as a wrong password.
+        self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
 
     # ------------------------------------------------------------ authentication
 
