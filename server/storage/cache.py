@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import cachetools
 
@@ -36,7 +36,6 @@ V = TypeVar("V")
 
 MAX_AGE_S = 2.0
 MAX_ENTRIES = 50_000
-_MISS: Any = object()
 
 
 class Cache(Generic[K, V]):
