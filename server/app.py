@@ -72,6 +72,7 @@ from server.services.keyfiles import key_source, no_encrypted_values_guard
 from server.services.queries import QueryService
 from server.services.retention import Sweeper
 from server.services.sharing import SharingService
+from server.storage.cache import CacheRegistry
 from server.storage.db import connection_errors, ping, pool_sizes
 from server.storage.migrations import init_database
 from server.tls import TlsFiles, warn_if_plaintext
@@ -200,7 +201,8 @@ class DatastoreServer:
         self.settings = settings
         self.hop_secret = secrets.token_hex(16)  # marks the REST shim's own calls (access log)
         self._hop_dir = ""
-        self.auth = AuthService(token_days=settings.token_days)
+        self.caches = CacheRegistry()  # every data cache of this server, handed to its services
+        self.auth = AuthService(self.caches, token_days=settings.token_days)
         self.sweeper = Sweeper(settings.sweep_interval_s)
         self.health = health.HealthServicer(experimental_non_blocking=True)
         self.watcher = DatabaseWatcher(self.health, ("", *SERVICE_NAMES), settings.health_interval_s)
@@ -227,19 +229,21 @@ class DatastoreServer:
         )
         # One services layer, several API surfaces: the canonical datastore.v1 services
         # and the dialect façades all delegate to the same service objects.
-        descriptors, entries, queries, make = DescriptorService(), EntryService(), QueryService(), MakeService()
+        caches = self.caches
+        descriptors, entries, queries = DescriptorService(caches), EntryService(caches), QueryService(caches)
+        make = MakeService(caches)
         keys = key_source(self.settings, no_encrypted_values_guard)
         log.info("DHIS2 ?encrypt=true: %s", keys.describe())
-        dhis2 = Dhis2Service(Cipher(keys=keys))
+        dhis2 = Dhis2Service(Cipher(keys=keys), caches)
         registrations = [
             (auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(self.auth)),
             (descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server, DescriptorServicer(descriptors)),
             (entry_pb2_grpc.add_EntryServiceServicer_to_server, EntryServicer(entries)),
             (query_pb2_grpc.add_QueryServiceServicer_to_server, QueryServicer(queries)),
-            (sharing_pb2_grpc.add_SharingServiceServicer_to_server, SharingServicer(SharingService())),
+            (sharing_pb2_grpc.add_SharingServiceServicer_to_server, SharingServicer(SharingService(caches))),
             (token_auth_pb2_grpc.add_TokenAuthServiceServicer_to_server, TokenAuthServicer(self.auth)),
-            (datastores_pb2_grpc.add_DescriptorServiceServicer_to_server, ArgusDescriptorServicer(descriptors)),
-            (datastores_pb2_grpc.add_StoreServiceServicer_to_server, ArgusStoreServicer(entries, queries)),
+            (datastores_pb2_grpc.add_DescriptorServiceServicer_to_server, ArgusDescriptorServicer(descriptors, caches)),
+            (datastores_pb2_grpc.add_StoreServiceServicer_to_server, ArgusStoreServicer(entries, queries, caches)),
             (data_stores_pb2_grpc.add_DataStoreServiceServicer_to_server, MakeDataStoreServicer(make)),
             (data_stores_pb2_grpc.add_DataStructureServiceServicer_to_server, MakeDataStructureServicer(make)),
             (dhis2_pb2_grpc.add_DataStoreServiceServicer_to_server, DataStoreServicer(dhis2)),

@@ -60,9 +60,10 @@ def cmd_customer_add(ns: argparse.Namespace) -> int:
 
 def cmd_user_add(ns: argparse.Namespace) -> int:
     from server.services.auth import AuthService
+    from server.storage.cache import CacheRegistry
 
     open_db(ns)
-    AuthService().add_user(
+    AuthService(CacheRegistry()).add_user(
         ns.username, ns.password, customer_id=ns.customer, admin=ns.admin, global_data=ns.global_data
     )
     print(f"user {ns.username} added")
@@ -71,9 +72,12 @@ def cmd_user_add(ns: argparse.Namespace) -> int:
 
 def cmd_grant(ns: argparse.Namespace) -> int:
     from server.services.sharing import SharingService
+    from server.storage.cache import CacheRegistry
 
     open_db(ns)
-    SharingService().set(None, t.GrantInfo(customer_id=ns.customer, access=t.Access(ns.access), username=ns.username))
+    SharingService(CacheRegistry()).set(
+        None, t.GrantInfo(customer_id=ns.customer, access=t.Access(ns.access), username=ns.username)
+    )
     print(f"granted {ns.access} on customer {ns.customer} to {ns.username}")
     return 0
 
@@ -88,19 +92,21 @@ def cmd_group_add(ns: argparse.Namespace) -> int:
 
 
 def cmd_group_add_user(ns: argparse.Namespace) -> int:
-    from server.services.auth import add_group_member
+    from server.services.auth import AuthService
+    from server.storage.cache import CacheRegistry
 
     open_db(ns)
-    add_group_member(ns.name, ns.username)
+    AuthService(CacheRegistry()).add_group_member(ns.name, ns.username)
     print(f"user {ns.username} added to group {ns.name}")
     return 0
 
 
 def cmd_token_create(ns: argparse.Namespace) -> int:
     from server.services.auth import AuthService
+    from server.storage.cache import CacheRegistry
 
     open_db(ns)
-    print(AuthService().token_for_user(ns.username, ns.days).token)
+    print(AuthService(CacheRegistry()).token_for_user(ns.username, ns.days).token)
     return 0
 
 

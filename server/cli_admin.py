@@ -133,12 +133,13 @@ def cmd_grant_list(ns: argparse.Namespace) -> int:
 
 
 def cmd_user_delete(ns: argparse.Namespace) -> int:
-    from server.storage import admin
+    from server.services.auth import AuthService
+    from server.storage.cache import CacheRegistry
     from server.storage.db import connection
 
     open_db(ns)
     with connection():
-        admin.delete_user(ns.username)
+        AuthService(CacheRegistry()).delete_user(ns.username)
     print(f"user {ns.username} deleted (its tokens are revoked)")
     return 0
 
@@ -146,7 +147,7 @@ def cmd_user_delete(ns: argparse.Namespace) -> int:
 def cmd_user_passwd(ns: argparse.Namespace) -> int:
     from server.domain.errors import InvalidArgument
     from server.services.auth import AuthService
-    from server.storage import users as user_repo
+    from server.storage.cache import CacheRegistry
     from server.storage.db import connection
 
     password = _password(ns)
@@ -154,20 +155,19 @@ def cmd_user_passwd(ns: argparse.Namespace) -> int:
         raise InvalidArgument.for_field("password", "must be at least 8 characters")
     open_db(ns)
     with connection():
-        user_id = user_repo.user_id_by_name(ns.username)
-        user_repo.set_password_hash(user_id, AuthService().hasher.hash(password))
+        AuthService(CacheRegistry()).set_password(ns.username, password)
     print(f"password of {ns.username} changed")
     return 0
 
 
 def cmd_token_revoke(ns: argparse.Namespace) -> int:
-    from server.services.auth import hash_token
-    from server.storage import admin
+    from server.services.auth import AuthService
+    from server.storage.cache import CacheRegistry
     from server.storage.db import connection
 
     open_db(ns)
     with connection():
-        username = admin.revoke_token(hash_token(ns.token.strip()))
+        username = AuthService(CacheRegistry()).revoke_token(ns.token)
     print(f"token of {username} revoked")
     return 0
 
@@ -178,11 +178,12 @@ def cmd_init(ns: argparse.Namespace) -> int:
 
     from server.services.auth import AuthService
     from server.storage import admin
+    from server.storage.cache import CacheRegistry
     from server.storage.db import connection, write_transaction
 
     password = _password(ns, prompt=False) or random.token_urlsafe(24)  # without one: log in by the token
     open_db(ns)
-    auth = AuthService()
+    auth = AuthService(CacheRegistry())
     with connection(), write_transaction():
         if admin.count_users():
             raise ValueError("the database already has users; add more with 'datastore user add'")

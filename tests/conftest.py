@@ -149,8 +149,8 @@ def harness(harness_db_url) -> Harness:
             server.auth.add_user(name, PASSWORD, customer_id=customer, admin=admin, global_data=global_data)
             tokens[name] = server.auth.token_for_user(name).token
         auth_service.add_group("ops")
-        auth_service.add_group_member("ops", "carol")
-        sharing = SharingService()
+        server.auth.add_group_member("ops", "carol")
+        sharing = SharingService(server.caches)
         sharing.set(None, t.GrantInfo(customer_id=1, access=t.Access.READ, username="bob"))
         sharing.set(None, t.GrantInfo(customer_id=1, access=t.Access.WRITE, group_name="ops"))
     channel = grpc.insecure_channel(target)

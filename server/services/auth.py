@@ -20,9 +20,9 @@ import argon2
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
-from server.services import cache
-from server.services.cache import TTLCache
+from server.storage import admin as admin_repo
 from server.storage import users as user_repo
+from server.storage.cache import CacheRegistry
 from server.storage.db import now_ms, write_transaction
 
 DAY_MS = 24 * 3600 * 1000
@@ -79,13 +79,18 @@ class PasswordGuard:
 
 
 class AuthService:
-    def __init__(self, *, token_days: int = DEFAULT_TOKEN_DAYS, hasher: argon2.PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        caches: CacheRegistry,
+        *,
+        token_days: int = DEFAULT_TOKEN_DAYS,
+        hasher: argon2.PasswordHasher | None = None,
+    ) -> None:
+        # caches.principals: resolved callers; caches.passwords: successful password
+        # checks, so Basic auth is not one argon2 run (~50 ms, by design) per call.
+        self.caches = caches
         self.token_days = token_days
         self.hasher = hasher or argon2.PasswordHasher()
-        # Successful password checks, so Basic auth is not one argon2 run (~50 ms, by
-        # design) per call. Keyed by a SHA-256 of user and password. As short-lived as
-        # the other caches: a changed password or a deleted user stops working within it.
-        self._passwords: TTLCache[int] = TTLCache(cache.CACHE_TTL_S)
         self.guard = PasswordGuard()
         # A fixed hash to verify against when the user does not exist, so a wrong
         # username costs the same time as a wrong password.
@@ -119,18 +124,18 @@ class AuthService:
 
     def _by_token(self, token: str) -> t.Principal:
         digest = hash_token(token)
-        cached = cache.principals.get(digest)
-        if cached is None:
+
+        def load() -> tuple[t.Principal, int]:
             found = user_repo.find_token(digest)
             if found is None:
                 raise Unauthenticated("invalid token", reason="TOKEN_INVALID")
             token_id, user_id, expires_at = found
             try:
-                principal = user_repo.load_principal(user_id, token_id)
+                return user_repo.load_principal(user_id, token_id), expires_at
             except NotFound:  # the user was deleted meanwhile (its tokens with it)
                 raise Unauthenticated("invalid token", reason="TOKEN_INVALID") from None
-            cached = cache.principals.put(digest, (principal, expires_at))
-        principal, expires_at = cached
+
+        principal, expires_at = self.caches.principals.get_or_load(digest, load)
         if expires_at <= now_ms():
             raise Unauthenticated("token expired; create a new one", reason="TOKEN_EXPIRED")
         return principal
@@ -145,7 +150,7 @@ class AuthService:
             raise Unauthenticated("malformed Basic credentials", reason="CREDENTIALS_MALFORMED")
         user_id = self.check_password(username, password)
         try:
-            principal, _ = cache.principals.get_or_load(
+            principal, _ = self.caches.principals.get_or_load(
                 ("user", user_id), lambda: (user_repo.load_principal(user_id), None)
             )
         except NotFound:  # deleted since its password was checked
@@ -155,9 +160,9 @@ class AuthService:
     def check_password(self, username: str, password: str) -> int:
         """Returns the user id; raises Unauthenticated on any mismatch."""
         cache_key = hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
-        cached = self._passwords.get(cache_key)
-        if cached is not None:
-            return cached
+        return self.caches.passwords.get_or_load(cache_key, lambda: self._verify(username, password))
+
+    def _verify(self, username: str, password: str) -> int:
         self.guard.check(username)
         found = user_repo.find_user(username)
         stored = found[1] if found else self._dummy_hash
@@ -174,7 +179,6 @@ class AuthService:
         user_id = found[0]
         if self.hasher.check_needs_rehash(stored):
             user_repo.set_password_hash(user_id, self.hasher.hash(password))
-        self._passwords.put(cache_key, user_id)
         return user_id
 
     # -------------------------------------------------------------------- tokens
@@ -200,7 +204,7 @@ class AuthService:
             if principal.token_id is not None:
                 user_repo.delete_token(principal.token_id)
             issued = self.issue_token(principal.user_id)
-        cache.principals.invalidate()  # the old token must stop working at once
+        self.caches.principals.clear()  # the old token must stop working at once
         return issued
 
     def token_for_user(self, username: str, days: int | None = None) -> IssuedToken:
@@ -226,9 +230,36 @@ class AuthService:
         password_hash = self.hasher.hash(password)
         with write_transaction():
             user_repo.ensure_customer(customer_id)
-            return user_repo.add_user(username, password_hash, customer_id, admin, global_data)
+            user_id = user_repo.add_user(username, password_hash, customer_id, admin, global_data)
+        # SQLite may give a new user the id of a deleted one: forget what was cached of that.
+        self.caches.principals.invalidate(("user", user_id))
+        self.caches.user_refs.invalidate(user_id)
+        return user_id
+
+    def set_password(self, username: str, password: str) -> None:
+        if len(password or "") < 8:
+            raise InvalidArgument.for_field("password", "must be at least 8 characters")
+        user_id = user_repo.user_id_by_name(username)
+        user_repo.set_password_hash(user_id, self.hasher.hash(password))
+        self.caches.callers_changed()
+
+    def delete_user(self, username: str) -> None:
+        admin_repo.delete_user(username)
+        self.caches.users_deleted()
+
+    def revoke_token(self, token: str) -> str:
+        """Deletes a token; returns its user's name."""
+        username = admin_repo.revoke_token(hash_token(token.strip()))
+        self.caches.principals.clear()
+        return username
+
+    def add_group_member(self, group_name: str, username: str) -> None:
+        user_repo.add_group_member(group_name, username)
+        self.caches.principals.clear()
 
 
+# Neither changes what a cache holds: only existing customers' names are cached, and a
+# new group has no members.
 def add_customer(customer_id: int, name: str) -> None:
     if customer_id <= 0:
         raise InvalidArgument.for_field("id", "must be positive (customer 0 'global' always exists)")
@@ -241,7 +272,3 @@ def add_group(name: str) -> None:
     if not names.GROUP_NAME_RE.match(name or ""):
         raise InvalidArgument.for_field("name", "must be 1-128 letters, digits, spaces or . _ -")
     user_repo.add_group(name)
-
-
-def add_group_member(group_name: str, username: str) -> None:
-    user_repo.add_group_member(group_name, username)

@@ -8,10 +8,10 @@ from typing import Any
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import FailedPrecondition, InvalidArgument, ViolationCollector
-from server.services import cache
 from server.services.access import require_admin
 from server.storage import descriptors as descriptor_repo
 from server.storage import entries as entry_repo
+from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
 # Fields UpdateDescriptor may change; the others are fixed at creation or output only.
@@ -39,13 +39,17 @@ def _check_description(v: ViolationCollector, description: str) -> None:
 
 
 class DescriptorService:
+    def __init__(self, caches: CacheRegistry) -> None:
+        self.caches = caches
+        self.refs = caches.user_refs
+
     def get(self, principal: t.Principal, name: str, *, include_deleted: bool = False) -> t.Descriptor:
         names.check_store_name(name)
-        return descriptor_repo.get_descriptor(name, include_deleted=include_deleted)
+        return descriptor_repo.get_descriptor(name, include_deleted=include_deleted, refs=self.refs)
 
     def list(self, principal: t.Principal, limit: int, offset: int, include_deleted: bool = False) -> t.Page:
         limit, offset = names.check_limit(limit, offset)
-        return descriptor_repo.list_descriptors(limit, offset, include_deleted)
+        return descriptor_repo.list_descriptors(limit, offset, include_deleted, refs=self.refs)
 
     def search(self, principal: t.Principal, search: t.DescriptorSearch) -> t.Page:
         limit, offset = names.check_limit(search.limit, search.offset)
@@ -61,7 +65,9 @@ class DescriptorService:
         if len(search.keywords) > 20 or any(len(k) > 200 for k in search.keywords):
             v.add("keywords", "at most 20 keywords of at most 200 characters")
         v.raise_if_any()
-        return descriptor_repo.search_descriptors(dataclasses.replace(search, limit=limit, offset=offset))
+        return descriptor_repo.search_descriptors(
+            dataclasses.replace(search, limit=limit, offset=offset), refs=self.refs
+        )
 
     def create(self, principal: t.Principal, spec: t.DescriptorSpec) -> t.Descriptor:
         require_admin(principal, "create stores")
@@ -77,7 +83,7 @@ class DescriptorService:
         _check_description(v, spec.description)
         _check_retention(v, spec.expire_data, spec.life_time)
         v.raise_if_any()
-        return descriptor_repo.create_descriptor(spec, principal.user_id)
+        return descriptor_repo.create_descriptor(spec, principal.user_id, refs=self.refs)
 
     def update(
         self, principal: t.Principal, name: str, changes: dict[str, Any], *, new_name: str | None = None
@@ -101,7 +107,7 @@ class DescriptorService:
                 v.violations.extend(exc.field_violations)
         v.raise_if_any()
         with write_transaction():
-            current = descriptor_repo.get_descriptor(name)
+            current = descriptor_repo.get_descriptor(name, refs=self.refs)
             merged = dataclasses.replace(current, **changes)
             _check_description(v, merged.description)
             _check_retention(v, merged.expire_data, merged.life_time)
@@ -113,15 +119,17 @@ class DescriptorService:
                     metadata={"store": name},
                 )
             stored = {**changes, "name": new_name} if rename else changes
-            updated = descriptor_repo.update_descriptor(current.id, stored, principal.user_id)
-        cache.descriptors.invalidate(name)
+            updated = descriptor_repo.update_descriptor(current.id, stored, principal.user_id, refs=self.refs)
+        self.caches.descriptors.invalidate(name, updated.name)
         return updated
 
     def delete(self, principal: t.Principal, name: str) -> t.Descriptor:
         require_admin(principal, "delete stores")
         names.check_store_name(name)
         with write_transaction():
-            current = descriptor_repo.get_descriptor(name)
-            deleted = descriptor_repo.update_descriptor(current.id, {"deleted": True}, principal.user_id)
-        cache.descriptors.invalidate(name)
+            current = descriptor_repo.get_descriptor(name, refs=self.refs)
+            deleted = descriptor_repo.update_descriptor(
+                current.id, {"deleted": True}, principal.user_id, refs=self.refs
+            )
+        self.caches.descriptors.invalidate(name)
         return deleted

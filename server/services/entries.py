@@ -13,10 +13,11 @@ from typing import Any
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import Aborted, InvalidArgument, NotFound
-from server.services import access, cache
+from server.services import access
 from server.storage import descriptors as descriptor_repo
 from server.storage import entries as entry_repo
 from server.storage import users as user_repo
+from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
 
@@ -30,9 +31,9 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-def open_store(name: str, field: str = "store") -> t.Descriptor:
+def open_store(caches: CacheRegistry, name: str, field: str = "store") -> t.Descriptor:
     names.check_store_name(name, field)
-    d = cache.descriptors.get_or_load(name, lambda: descriptor_repo.get_descriptor(name))
+    d = caches.descriptors.get_or_load(name, lambda: descriptor_repo.get_descriptor(name, refs=caches.user_refs))
     access.require_reachable(d)
     return d
 
@@ -54,14 +55,18 @@ def check_value(d: t.Descriptor, value: Any, field: str = "value") -> Any:
 
 
 class EntryService:
+    def __init__(self, caches: CacheRegistry) -> None:
+        self.caches = caches
+        self.refs = caches.user_refs
+
     def get(
         self, principal: t.Principal, store: str, key: str, customer_id: int | None, *, include_deleted: bool = False
     ) -> t.Entry:
-        d = open_store(store)
+        d = open_store(self.caches, store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_read(principal, d, customer)
         key = normalize_key(d, key)
-        entry = entry_repo.get_entry(d, customer, key, include_deleted=include_deleted)
+        entry = entry_repo.get_entry(d, customer, key, include_deleted=include_deleted, refs=self.refs)
         if entry is None:
             raise NotFound(
                 f"key '{key}' does not exist in store '{store}' for customer {customer}",
@@ -79,7 +84,7 @@ class EntryService:
         customer_id: int | None,
         expected_revision: int | None = None,
     ) -> t.Entry:
-        d = open_store(store)
+        d = open_store(self.caches, store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_write(principal, d, customer)
         key = normalize_key(d, key)
@@ -93,7 +98,7 @@ class EntryService:
         with contextlib.nullcontext() if self._customer_known(principal, customer) else write_transaction():
             self._require_customer(principal, customer)
             written = entry_repo.put_entries(
-                d, customer, [(key, value)], principal.user_id, expected_revision=expected_revision
+                d, customer, [(key, value)], principal.user_id, expected_revision=expected_revision, refs=self.refs
             )
         if written is None:
             raise Aborted(
@@ -106,7 +111,7 @@ class EntryService:
     def bulk_put(
         self, principal: t.Principal, store: str, items: list[tuple[str, Any]], customer_id: int | None
     ) -> list[t.Entry]:
-        d = open_store(store)
+        d = open_store(self.caches, store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_write(principal, d, customer)
         if not items:
@@ -120,12 +125,12 @@ class EntryService:
         names.check_keys_unique([k for k, _ in clean])
         with write_transaction():
             self._require_customer(principal, customer)
-            written = entry_repo.put_entries(d, customer, clean, principal.user_id)
+            written = entry_repo.put_entries(d, customer, clean, principal.user_id, refs=self.refs)
         assert written is not None  # no expected revision: every row is written
         return written
 
     def delete(self, principal: t.Principal, store: str, keys: list[str], customer_id: int | None) -> list[t.Entry]:
-        d = open_store(store)
+        d = open_store(self.caches, store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_write(principal, d, customer)
         if not keys:
@@ -134,7 +139,7 @@ class EntryService:
             raise InvalidArgument.for_field("keys", f"at most {names.BULK_MAX} keys per call")
         clean = sorted({normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(keys)})
         with write_transaction():
-            return entry_repo.delete_entries(d, customer, clean, principal.user_id)
+            return entry_repo.delete_entries(d, customer, clean, principal.user_id, refs=self.refs)
 
     @staticmethod
     def _customer_known(principal: t.Principal, customer_id: int) -> bool:

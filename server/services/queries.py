@@ -12,6 +12,7 @@ from server.query.ast import MAX_CONDITIONS, MAX_ORDERS, Node, Order, count_cond
 from server.services import access
 from server.services.entries import normalize_key, open_store
 from server.storage import entries as entry_repo
+from server.storage.cache import CacheRegistry
 
 
 @dataclass(frozen=True)
@@ -28,20 +29,23 @@ class EntryQuery:
 
 
 class QueryService:
+    def __init__(self, caches: CacheRegistry) -> None:
+        self.caches = caches
+
     def query(self, principal: t.Principal, q: EntryQuery) -> t.Page:
         limit, offset = names.check_limit(q.limit, q.offset)
         d, sel = self._prepare(principal, q)
-        return entry_repo.query_entries(d, replace(sel, limit=limit, offset=offset))
+        return entry_repo.query_entries(d, replace(sel, limit=limit, offset=offset), refs=self.caches.user_refs)
 
     def stream(self, principal: t.Principal, q: EntryQuery) -> Iterator[t.Entry]:
         """Every match (or limit/offset when given); checks happen before the first row."""
         if q.limit < 0 or q.offset < 0:
             names.check_limit(q.limit, q.offset)
         d, sel = self._prepare(principal, q)
-        return entry_repo.iter_entries(d, sel)
+        return entry_repo.iter_entries(d, sel, refs=self.caches.user_refs)
 
     def _prepare(self, principal: t.Principal, q: EntryQuery) -> tuple[t.Descriptor, t.Selection]:
-        d = open_store(q.store)
+        d = open_store(self.caches, q.store)
         if count_conditions(q.where) > MAX_CONDITIONS:
             raise InvalidArgument.for_field("conditions", f"at most {MAX_CONDITIONS} conditions")
         if len(q.order) > MAX_ORDERS:

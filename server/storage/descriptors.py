@@ -14,13 +14,15 @@ import peewee
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists, NotFound
+from server.storage.cache import Cache
 from server.storage.db import database, now_ms
 from server.storage.models import KIND_ARGUS, Descriptor
 from server.storage.users import user_refs
 
 
-def descriptor_of(row: Descriptor) -> t.Descriptor:
-    refs = user_refs.get_many([row.created_by_id, row.updated_by_id])
+def descriptor_of(row: Descriptor, refs: Cache | None = None) -> t.Descriptor:
+    """The domain value of a row; refs: the user-reference cache, if any."""
+    users = user_refs([row.created_by_id, row.updated_by_id], refs)
     return t.Descriptor(
         id=row.id,
         name=row.name,
@@ -33,24 +35,25 @@ def descriptor_of(row: Descriptor) -> t.Descriptor:
         use_lower_case_keys=row.use_lower_case_keys,
         deleted=row.deleted,
         created_at=row.created_at,
-        created_by=refs.get(row.created_by_id),
+        created_by=users.get(row.created_by_id),
         updated_at=row.updated_at,
-        updated_by=refs.get(row.updated_by_id),
+        updated_by=users.get(row.updated_by_id),
     )
 
 
-def get_descriptor(name: str, *, include_deleted: bool = False) -> t.Descriptor:
+def get_descriptor(name: str, *, include_deleted: bool = False, refs: Cache | None = None) -> t.Descriptor:
     query = Descriptor.select().where(Descriptor.name == name)
     if not include_deleted:
         query = query.where(~Descriptor.deleted)
     row = query.first()
     if row is None:
         raise NotFound(f"store '{name}' does not exist", reason="STORE_NOT_FOUND", metadata={"store": name})
-    return descriptor_of(row)
+    return descriptor_of(row, refs)
 
 
-def list_descriptors(limit: int, offset: int, include_deleted: bool) -> t.Page:
-    return search_descriptors(t.DescriptorSearch(include_deleted=include_deleted, limit=limit, offset=offset))
+def list_descriptors(limit: int, offset: int, include_deleted: bool, *, refs: Cache | None = None) -> t.Page:
+    search = t.DescriptorSearch(include_deleted=include_deleted, limit=limit, offset=offset)
+    return search_descriptors(search, refs=refs)
 
 
 DESCRIPTOR_SORT_FIELDS = {
@@ -65,7 +68,7 @@ DESCRIPTOR_SORT_FIELDS = {
 DESCRIPTOR_KEYWORD_FIELDS = {"name": Descriptor.name, "description": Descriptor.description}
 
 
-def search_descriptors(search: t.DescriptorSearch) -> t.Page:
+def search_descriptors(search: t.DescriptorSearch, *, refs: Cache | None = None) -> t.Page:
     query = Descriptor.select().where(Descriptor.kind == KIND_ARGUS)
     if not search.include_deleted:
         query = query.where(~Descriptor.deleted)
@@ -82,10 +85,12 @@ def search_descriptors(search: t.DescriptorSearch) -> t.Page:
     total = query.count()
     order = [DESCRIPTOR_SORT_FIELDS[f].desc() if desc else DESCRIPTOR_SORT_FIELDS[f].asc() for f, desc in search.sort]
     rows = query.order_by(*order, Descriptor.name).limit(search.limit).offset(search.offset)
-    return t.Page([descriptor_of(r) for r in rows], total)
+    return t.Page([descriptor_of(r, refs) for r in rows], total)
 
 
-def create_descriptor(d: t.DescriptorSpec, user_id: int, kind: str = KIND_ARGUS) -> t.Descriptor:
+def create_descriptor(
+    d: t.DescriptorSpec, user_id: int, kind: str = KIND_ARGUS, *, refs: Cache | None = None
+) -> t.Descriptor:
     now = now_ms()
     try:
         with database.atomic():
@@ -111,10 +116,12 @@ def create_descriptor(d: t.DescriptorSpec, user_id: int, kind: str = KIND_ARGUS)
         raise AlreadyExists(
             f"store '{d.name}' already exists{hint}", reason="STORE_EXISTS", metadata={"store": d.name}
         ) from None
-    return descriptor_of(row)
+    return descriptor_of(row, refs)
 
 
-def update_descriptor(descriptor_id: int, changes: dict[str, Any], user_id: int) -> t.Descriptor:
+def update_descriptor(
+    descriptor_id: int, changes: dict[str, Any], user_id: int, *, refs: Cache | None = None
+) -> t.Descriptor:
     """Applies changes (field -> value; "name" renames: entries follow, they refer to
     the descriptor by id)."""
     fields = {getattr(Descriptor, k): v for k, v in changes.items()}
@@ -126,4 +133,4 @@ def update_descriptor(descriptor_id: int, changes: dict[str, Any], user_id: int)
     except peewee.IntegrityError:
         name = changes.get("name", "")
         raise AlreadyExists(f"store '{name}' already exists", reason="STORE_EXISTS", metadata={"store": name}) from None
-    return descriptor_of(Descriptor.get_by_id(descriptor_id))
+    return descriptor_of(Descriptor.get_by_id(descriptor_id), refs)

@@ -17,6 +17,7 @@ from playhouse.postgres_ext import ServerSideQuery
 
 from server.domain import types as t
 from server.query.sql import Compiler
+from server.storage.cache import Cache
 from server.storage.db import database, is_sqlite, now_ms
 from server.storage.models import Descriptor, Entry
 from server.storage.prepared import INT, JSON, STR, Statement
@@ -52,11 +53,11 @@ def _row(raw: tuple) -> tuple:
     return tuple(conv(v) if v is not None else None for conv, v in zip(_CONVERTERS, raw, strict=True))
 
 
-def _entries(d: t.Descriptor, rows: Iterable[tuple]) -> list[t.Entry]:
-    """Rows are tuples in _ENTRY_COLUMNS order."""
+def _entries(d: t.Descriptor, rows: Iterable[tuple], refs: Cache | None) -> list[t.Entry]:
+    """Rows are tuples in _ENTRY_COLUMNS order; refs: the user-reference cache, if any."""
     rows = list(rows)
-    refs = user_refs.get_many(i for r in rows for i in (r[7], r[9]))
-    return [_entry(d, r, refs) for r in rows]
+    users = user_refs((i for r in rows for i in (r[7], r[9])), refs)
+    return [_entry(d, r, users) for r in rows]
 
 
 def _entry(d: t.Descriptor, row: tuple, refs: dict[int, t.UserRef]) -> t.Entry:
@@ -113,17 +114,19 @@ _GET_LIVE = Statement(_select_one, descriptor=INT, customer=INT, key=STR)
 _GET_LIVE_EXPIRING = Statement(_select_one, descriptor=INT, customer=INT, key=STR, cutoff=INT)
 
 
-def get_entry(d: t.Descriptor, customer_id: int, key: str, *, include_deleted: bool = False) -> t.Entry | None:
+def get_entry(
+    d: t.Descriptor, customer_id: int, key: str, *, include_deleted: bool = False, refs: Cache | None = None
+) -> t.Entry | None:
     if include_deleted:
         query = Entry.select(*_ENTRY_COLUMNS).where(scope(d, customer_id) & (Entry.key == key)).tuples()
-        rows = _entries(d, query.limit(1))
+        rows = _entries(d, query.limit(1), refs)
     else:
         cutoff = d.expiry_cutoff(now_ms())
         if cutoff is None:
             raw = _GET_LIVE.execute(descriptor=d.id, customer=customer_id, key=key)
         else:
             raw = _GET_LIVE_EXPIRING.execute(descriptor=d.id, customer=customer_id, key=key, cutoff=cutoff)
-        rows = _entries(d, map(_row, raw))
+        rows = _entries(d, map(_row, raw), refs)
     return rows[0] if rows else None
 
 
@@ -188,6 +191,7 @@ def put_entries(
     user_id: int,
     *,
     expected_revision: int | None = None,
+    refs: Cache | None = None,
 ) -> list[t.Entry] | None:
     """Upserts items in one statement. Returns None if expected_revision did not match.
 
@@ -210,7 +214,7 @@ def put_entries(
             .tuples()
         )
         rows = list(query.execute())
-        return _entries(d, rows) if rows else None
+        return _entries(d, rows, refs) if rows else None
     create_only = expected_revision == 0
     if len(items) == 1:
         ((key, value),) = items
@@ -224,15 +228,17 @@ def put_entries(
         written = {r[2]: r for r in _upsert(rows, cutoff, create_only).tuples().execute()}
     if len(written) != len(items):
         return None
-    refs = user_refs.get_many(i for r in written.values() for i in (r[7], r[9]))
-    return [_entry(d, written[key], refs) for key, _ in items]
+    users = user_refs((i for r in written.values() for i in (r[7], r[9])), refs)
+    return [_entry(d, written[key], users) for key, _ in items]
 
 
-def delete_entries(d: t.Descriptor, customer_id: int, keys: list[str], user_id: int) -> list[t.Entry]:
+def delete_entries(
+    d: t.Descriptor, customer_id: int, keys: list[str], user_id: int, *, refs: Cache | None = None
+) -> list[t.Entry]:
     """Soft-deletes the live entries among keys; returns them as they were."""
     now = now_ms()
     where = scope(d, customer_id) & Entry.key.in_(keys) & _alive(d, now)
-    before = _entries(d, Entry.select(*_ENTRY_COLUMNS).where(where).order_by(Entry.key).tuples())
+    before = _entries(d, Entry.select(*_ENTRY_COLUMNS).where(where).order_by(Entry.key).tuples(), refs)
     if before:  # the caller holds a write transaction, so `where` still selects `before`
         Entry.update(deleted=True, revision=Entry.revision + 1, updated_at=now, updated_by=user_id).where(
             where
@@ -272,17 +278,19 @@ def page_query(d: t.Descriptor, sel: t.Selection) -> tuple[peewee.ModelSelect, p
     return page, query
 
 
-def query_entries(d: t.Descriptor, sel: t.Selection) -> t.Page:
+def query_entries(d: t.Descriptor, sel: t.Selection, *, refs: Cache | None = None) -> t.Page:
     """One page (sel.limit > 0) and the total count."""
     page, query = page_query(d, sel)
     rows = list(page.tuples())
     if rows:
-        return t.Page(_entries(d, (r[:-1] for r in rows)), rows[0][-1])
+        return t.Page(_entries(d, (r[:-1] for r in rows), refs), rows[0][-1])
     # An empty page past the end still owes the caller the total.
     return t.Page([], query.count() if sel.offset else 0)
 
 
-def iter_entries(d: t.Descriptor, sel: t.Selection, batch: int = 500) -> Iterator[t.Entry]:
+def iter_entries(
+    d: t.Descriptor, sel: t.Selection, batch: int = 500, *, refs: Cache | None = None
+) -> Iterator[t.Entry]:
     """Streams matching entries in order, converting batch by batch, without holding
     the whole result in memory: SQLite steps its cursor row by row; on PostgreSQL a
     server-side (named) cursor fetches `batch` rows at a time. A named cursor streams
@@ -296,24 +304,24 @@ def iter_entries(d: t.Descriptor, sel: t.Selection, batch: int = 500) -> Iterato
     if sel.offset:
         query = query.offset(sel.offset)
     if is_sqlite():
-        yield from _batched(d, query.tuples().iterator(), batch)
+        yield from _batched(d, query.tuples().iterator(), batch, refs)
         return
     with database.atomic():
         rows = ServerSideQuery(query.tuples(), array_size=batch)
         try:
-            yield from _batched(d, iter(rows), batch)
+            yield from _batched(d, iter(rows), batch, refs)
         finally:  # here, in the transaction: a cursor left to the collector is closed elsewhere
             rows.close()
 
 
-def _batched(d: t.Descriptor, rows: Iterator[tuple], batch: int) -> Iterator[t.Entry]:
+def _batched(d: t.Descriptor, rows: Iterator[tuple], batch: int, refs: Cache | None) -> Iterator[t.Entry]:
     chunk: list[tuple] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= batch:
-            yield from _entries(d, chunk)
+            yield from _entries(d, chunk, refs)
             chunk = []
-    yield from _entries(d, chunk)
+    yield from _entries(d, chunk, refs)
 
 
 def sweep_expired(now: int, batch: int = 1000) -> int:

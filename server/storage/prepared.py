@@ -5,6 +5,9 @@ than half of the server's time. A Statement asks Peewee to build the query once 
 database, with sentinel parameter values, records which positional parameter is which
 argument, and afterwards re-executes the same SQL with new arguments. The SQL still
 comes from Peewee (one source for SQLite and PostgreSQL); only its rendering is reused.
+
+Not a data cache, so not in the cache registry (server/storage/cache.py): SQL text per
+database holds nothing that a write could make stale.
 """
 
 from __future__ import annotations

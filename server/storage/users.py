@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 
 import peewee
@@ -10,29 +9,22 @@ from peewee import JOIN
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists, NotFound
+from server.storage.cache import Cache
 from server.storage.db import database, now_ms
 from server.storage.models import Customer, Grant, Group, GroupMember, Token, User
 
 
-class _UserRefCache:
-    """id -> UserRef. Usernames and home customers never change, so entries are final."""
+def user_refs(ids: Iterable[int | None], cache: Cache | None = None) -> dict[int, t.UserRef]:
+    """id -> UserRef of the users that exist among ids; through cache when given."""
 
-    def __init__(self) -> None:
-        self._refs: dict[int, t.UserRef] = {}
-        self._lock = threading.Lock()
+    def load(missing: set[int]) -> dict[int, t.UserRef]:
+        rows = User.select(User.id, User.username, User.customer).where(User.id.in_(list(missing)))
+        return {row.id: t.UserRef(row.id, row.username, row.customer_id) for row in rows}
 
-    def get_many(self, ids: Iterable[int | None]) -> dict[int, t.UserRef]:
-        wanted = {i for i in ids if i is not None}
-        missing = wanted - self._refs.keys()
-        if missing:
-            rows = User.select(User.id, User.username, User.customer).where(User.id.in_(list(missing)))
-            with self._lock:
-                for row in rows:
-                    self._refs[row.id] = t.UserRef(row.id, row.username, row.customer_id)
-        return {i: self._refs[i] for i in wanted if i in self._refs}
-
-
-user_refs = _UserRefCache()
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return cache.get_many(wanted, load) if cache is not None else load(wanted)
 
 
 def customer_exists(customer_id: int) -> bool:

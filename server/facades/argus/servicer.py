@@ -17,31 +17,33 @@ from server.facades.argus import envelopes as env
 from server.services.descriptors import DescriptorService
 from server.services.entries import MISSING, EntryService
 from server.services.queries import QueryService
+from server.storage.cache import CacheRegistry
 
 
-def _names(descriptors: list[t.Descriptor] = (), entries: list[t.Entry] = ()) -> dict[int, str]:
-    return customers.names(env.customer_ids(descriptors, entries))
+def _names(caches: CacheRegistry, descriptors: list[t.Descriptor] = (), entries: list[t.Entry] = ()) -> dict[int, str]:
+    return customers.names(env.customer_ids(descriptors, entries), caches)
 
 
-def _descriptor(d: t.Descriptor):
-    return env.descriptor_envelope(d, _names(descriptors=[d]))
+def _descriptor(caches: CacheRegistry, d: t.Descriptor):
+    return env.descriptor_envelope(d, _names(caches, descriptors=[d]))
 
 
-def _entry(e: t.Entry):
-    return env.entry_envelope(e, _names(entries=[e]))
+def _entry(caches: CacheRegistry, e: t.Entry):
+    return env.entry_envelope(e, _names(caches, entries=[e]))
 
 
-def _entries(entries: list[t.Entry], **paging):
-    return env.entry_list(entries, _names(entries=entries), **paging)
+def _entries(caches: CacheRegistry, entries: list[t.Entry], **paging):
+    return env.entry_list(entries, _names(caches, entries=entries), **paging)
 
 
 class ArgusDescriptorServicer(datastores_pb2_grpc.DescriptorServiceServicer):
-    def __init__(self, service: DescriptorService) -> None:
+    def __init__(self, service: DescriptorService, caches: CacheRegistry) -> None:
         self.service = service
+        self.caches = caches
 
     def _list(self, search: t.DescriptorSearch):
         page = self.service.search(current_principal(), search)
-        return env.descriptor_list(page, search.limit, search.offset, _names(descriptors=page.items))
+        return env.descriptor_list(page, search.limit, search.offset, _names(self.caches, descriptors=page.items))
 
     def ListDescriptors(self, request, context):
         return self._list(searches.descriptor_list_search(request))
@@ -50,10 +52,10 @@ class ArgusDescriptorServicer(datastores_pb2_grpc.DescriptorServiceServicer):
         return self._list(searches.descriptor_search(request))
 
     def AddDescriptor(self, request, context):
-        return _descriptor(self.service.create(current_principal(), searches.descriptor_spec(request)))
+        return _descriptor(self.caches, self.service.create(current_principal(), searches.descriptor_spec(request)))
 
     def GetDescriptor(self, request, context):
-        return _descriptor(self.service.get(current_principal(), request.data_store))
+        return _descriptor(self.caches, self.service.get(current_principal(), request.data_store))
 
     def UpdateDescriptor(self, request, context):
         searches.no_functions(request)
@@ -63,20 +65,21 @@ class ArgusDescriptorServicer(datastores_pb2_grpc.DescriptorServiceServicer):
             if request.HasField(f)
         }
         d = self.service.update(current_principal(), request.data_store, changes, new_name=c.optional(request, "name"))
-        return _descriptor(d)
+        return _descriptor(self.caches, d)
 
     def DeleteDescriptor(self, request, context):
-        return _descriptor(self.service.delete(current_principal(), request.data_store))
+        return _descriptor(self.caches, self.service.delete(current_principal(), request.data_store))
 
 
 class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
-    def __init__(self, entries: EntryService, queries: QueryService) -> None:
+    def __init__(self, entries: EntryService, queries: QueryService, caches: CacheRegistry) -> None:
         self.entries = entries
         self.queries = queries
+        self.caches = caches
 
     def _page(self, query):
         page = self.queries.query(current_principal(), query)
-        return _entries(page.items, limit=query.limit, offset=query.offset, count=page.total)
+        return _entries(self.caches, page.items, limit=query.limit, offset=query.offset, count=page.total)
 
     def ListEntries(self, request, context):
         return self._page(searches.entry_list_query(request))
@@ -87,13 +90,13 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
     def PutEntries(self, request, context):
         body = {k: c.value_from_proto(v, k) for k, v in request.body.fields.items()}
         items, customer = searches.bulk_items(body, c.optional(request, "customer_id"), MISSING)
-        return _entries(self.entries.bulk_put(current_principal(), request.data_store, items, customer))
+        return _entries(self.caches, self.entries.bulk_put(current_principal(), request.data_store, items, customer))
 
     def DeleteEntries(self, request, context):
         deleted = self.entries.delete(
             current_principal(), request.data_store, list(request.key), c.optional(request, "customer_id")
         )
-        return _entries(deleted)
+        return _entries(self.caches, deleted)
 
     def GetEntry(self, request, context):
         e = self.entries.get(
@@ -103,16 +106,16 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
             c.optional(request, "customer_id"),
             include_deleted=request.include_deleted,
         )
-        return _entry(e)
+        return _entry(self.caches, e)
 
     def PutKey(self, request, context):
         e = self.entries.put(
             current_principal(), request.data_store, request.key, MISSING, c.optional(request, "customer_id")
         )
-        return _entry(e)
+        return _entry(self.caches, e)
 
     def PutValue(self, request, context):
         e = self.entries.put(
             current_principal(), request.data_store, request.key, request.value, c.optional(request, "customer_id")
         )
-        return _entry(e)
+        return _entry(self.caches, e)

@@ -49,6 +49,7 @@ from server.query.syntax import IllegalQuery, exists, is_number, parse_filters, 
 from server.services.crypto import Cipher
 from server.services.entries import MISSING
 from server.storage import users as user_repo
+from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
 __all__ = ["MISSING", "SHARED", "Dhis2Service", "EntryView", "QueryParams", "QueryResult", "new_uid"]
@@ -118,8 +119,9 @@ def _key_exists(namespace: str, key: str) -> AlreadyExists:
 
 
 class Dhis2Service(SharingMixin):
-    def __init__(self, cipher: Cipher) -> None:
+    def __init__(self, cipher: Cipher, caches: CacheRegistry) -> None:
         self.cipher = cipher
+        self.refs = caches.user_refs
 
     # ------------------------------------------------------------------ scopes
 
@@ -199,7 +201,7 @@ class Dhis2Service(SharingMixin):
         if not self._passes(principal, owner, namespace, write=False):
             return None
         descriptor = ns_repo.find_namespace(namespace)
-        entry = ns_repo.get_entry(namespace, descriptor, owner, key) if descriptor else None
+        entry = ns_repo.get_entry(namespace, descriptor, owner, key, self.refs) if descriptor else None
         reader = self._reader(principal, owner)
         if entry is not None and reader is not None and not ns_repo.may(entry.id, reader, write=False):
             raise denied_key(namespace, key, read=True)

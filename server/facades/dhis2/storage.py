@@ -20,6 +20,7 @@ from peewee import SQL, Cast, Value, fn
 from server.domain import types as t
 from server.domain.errors import AlreadyExists
 from server.query.sql import Compiler
+from server.storage.cache import Cache
 from server.storage.db import database, now_ms
 from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, Group, NamespaceProtection, User
 from server.storage.users import user_refs
@@ -130,9 +131,9 @@ def _scoped(descriptor_id: int, owner: int) -> peewee.Expression:
 # --------------------------------------------------------------------- entries
 
 
-def _entries(namespace: str, rows: Iterable[tuple]) -> list[t.NamespaceEntry]:
+def _entries(namespace: str, rows: Iterable[tuple], cache: Cache | None = None) -> list[t.NamespaceEntry]:
     rows = list(rows)
-    refs = user_refs.get_many(i for r in rows for i in (r[9], r[11]))
+    refs = user_refs((i for r in rows for i in (r[9], r[11])), cache)
     out = []
     for r in rows:
         (id_, uid, owner, key, value, encrypted, secret, revision, c_at, c_by, u_at, u_by, public, external, rolls) = r
@@ -174,9 +175,11 @@ def _stored(value: Any, encrypted: bool) -> Any:
     return value
 
 
-def get_entry(namespace: str, descriptor_id: int, owner: int, key: str) -> t.NamespaceEntry | None:
+def get_entry(
+    namespace: str, descriptor_id: int, owner: int, key: str, refs: Cache | None = None
+) -> t.NamespaceEntry | None:
     rows = Entry.select(*_COLUMNS).where(_scoped(descriptor_id, owner) & (Entry.key == key)).tuples()
-    found = _entries(namespace, rows.limit(1))
+    found = _entries(namespace, rows.limit(1), refs)
     return found[0] if found else None
 
 

@@ -25,6 +25,7 @@ from server.domain.errors import (
 from server.facades.make import storage as make_repo
 from server.storage import entries as entry_repo
 from server.storage import users as user_repo
+from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
 NAME_MAX = 128
@@ -148,6 +149,10 @@ def validate_record(structure: t.DataStructure | None, data: Any) -> dict:
 
 
 class MakeService:
+    def __init__(self, caches: CacheRegistry) -> None:
+        self.caches = caches
+        self.refs = caches.user_refs
+
     # -------------------------------------------------------------- data structures
 
     def list_structures(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> Listing:
@@ -189,7 +194,7 @@ class MakeService:
     def list_stores(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> Listing:
         _team(principal, team_id, write=False)
         p = _paging(limit, offset, sort, direction, tuple(make_repo.MAKE_STORE_SORT))
-        return Listing(make_repo.list_make_stores(team_id, p.limit, p.offset, p.sort, p.desc), p)
+        return Listing(make_repo.list_make_stores(team_id, p.limit, p.offset, p.sort, p.desc, self.refs), p)
 
     def create_store(self, principal, team_id: int, name: str, structure_id: int, max_size_mb: int) -> t.MakeStore:
         _team(principal, team_id, write=True)
@@ -203,10 +208,10 @@ class MakeService:
         v.raise_if_any()
         with write_transaction():
             self._structure_of_team(structure_id, team_id)
-            return make_repo.create_make_store(team_id, name, structure_id, max_size_mb, principal.user_id)
+            return make_repo.create_make_store(team_id, name, structure_id, max_size_mb, principal.user_id, self.refs)
 
     def get_store(self, principal, store_id: int, write: bool = False) -> t.MakeStore:
-        store = make_repo.get_make_store(store_id)
+        store = make_repo.get_make_store(store_id, self.refs)
         _team(principal, store.team_id, write=write)
         return store
 
@@ -226,7 +231,7 @@ class MakeService:
                     f"data store {store_id} already holds {store.size_bytes} bytes, more than {changes['max_size_mb']} MB",
                     reason="DATA_STORE_TOO_SMALL",
                 )
-            return make_repo.update_make_store(store_id, changes)
+            return make_repo.update_make_store(store_id, changes, self.refs)
 
     def delete_stores(self, principal, team_id: int, ids: list[int], confirmed: bool) -> list[int]:
         _team(principal, team_id, write=True)
@@ -235,7 +240,7 @@ class MakeService:
         with write_transaction():
             stores = []
             for store_id in dict.fromkeys(ids):
-                store = make_repo.get_make_store(store_id)
+                store = make_repo.get_make_store(store_id, self.refs)
                 if store.team_id != team_id:
                     raise NotFound(
                         f"data store {store_id} does not exist in team {team_id}", reason="DATA_STORE_NOT_FOUND"
@@ -248,6 +253,8 @@ class MakeService:
                     )
                 stores.append(store)
             make_repo.delete_make_stores(stores)
+        # their descriptors are gone: the entry APIs must not find them in the cache
+        self.caches.descriptors.invalidate(*(s.descriptor.name for s in stores))
         return [s.id for s in stores]
 
     # ---------------------------------------------------------------------- records
@@ -297,7 +304,9 @@ class MakeService:
                 keys = [k for k in make_repo.live_keys(store.descriptor, store.team_id) if k not in keep]
             if not keys:
                 return []
-            deleted = entry_repo.delete_entries(store.descriptor, store.team_id, sorted(set(keys)), principal.user_id)
+            deleted = entry_repo.delete_entries(
+                store.descriptor, store.team_id, sorted(set(keys)), principal.user_id, refs=self.refs
+            )
         return [e.key for e in deleted]
 
     # ---------------------------------------------------------------------- helpers
@@ -314,7 +323,7 @@ class MakeService:
 
     def _write(self, principal: t.Principal, store: t.MakeStore, key: str, data: dict) -> t.Record:
         names.check_value_size(data, "data")
-        entry_repo.put_entries(store.descriptor, store.team_id, [(key, data)], principal.user_id)
+        entry_repo.put_entries(store.descriptor, store.team_id, [(key, data)], principal.user_id, refs=self.refs)
         used = make_repo.store_bytes(store.descriptor)
         if used > store.max_size_mb * MB:
             raise FailedPrecondition(

@@ -12,6 +12,7 @@ from peewee import fn
 from server.domain import types as t
 from server.domain.errors import NotFound
 from server.storage import descriptors, entries
+from server.storage.cache import Cache
 from server.storage.db import database, now_ms
 from server.storage.models import KIND_MAKE, DataStructure, Descriptor, Entry, MakeStore
 
@@ -76,24 +77,26 @@ def _usage(descriptor_ids: list[int]) -> dict[int, tuple[int, int]]:
     return usage
 
 
-def _make_stores(rows: list[MakeStore]) -> list[t.MakeStore]:
+def _make_stores(rows: list[MakeStore], refs: Cache | None) -> list[t.MakeStore]:
     usage = _usage([r.descriptor_id for r in rows])
     out = []
     for r in rows:
         records, size = usage[r.descriptor_id]
-        d = descriptors.descriptor_of(r.descriptor)
+        d = descriptors.descriptor_of(r.descriptor, refs)
         out.append(t.MakeStore(r.id, r.team_id, r.name, r.datastructure_id, r.max_size_mb, records, size, d))
     return out
 
 
-def create_make_store(team_id: int, name: str, structure_id: int | None, max_size_mb: int, user_id: int) -> t.MakeStore:
+def create_make_store(
+    team_id: int, name: str, structure_id: int | None, max_size_mb: int, user_id: int, refs: Cache | None = None
+) -> t.MakeStore:
     spec = t.DescriptorSpec(
         name=f"make-{uuid.uuid4().hex}",
         description=f"Make data store '{name}' of team {team_id}",
         data_type=t.DataType.MAP,
         behaviour_type=t.BehaviourType.CENTRAL,
     )
-    d = descriptors.create_descriptor(spec, user_id, KIND_MAKE)
+    d = descriptors.create_descriptor(spec, user_id, KIND_MAKE, refs=refs)
     row = MakeStore.create(
         descriptor=d.id,
         team=team_id,
@@ -102,31 +105,31 @@ def create_make_store(team_id: int, name: str, structure_id: int | None, max_siz
         max_size_mb=max_size_mb,
         created_at=now_ms(),
     )
-    return get_make_store(row.id)
+    return get_make_store(row.id, refs)
 
 
-def get_make_store(store_id: int) -> t.MakeStore:
+def get_make_store(store_id: int, refs: Cache | None = None) -> t.MakeStore:
     row = MakeStore.select(MakeStore, Descriptor).join(Descriptor).where(MakeStore.id == store_id).first()
     if row is None:
         raise NotFound(f"data store {store_id} does not exist", reason="DATA_STORE_NOT_FOUND")
-    return _make_stores([row])[0]
+    return _make_stores([row], refs)[0]
 
 
 MAKE_STORE_SORT = {"name": MakeStore.name, "id": MakeStore.id, "maxSizeMB": MakeStore.max_size_mb}
 
 
-def list_make_stores(team_id: int, limit: int, offset: int, sort: str, desc: bool) -> t.Page:
+def list_make_stores(team_id: int, limit: int, offset: int, sort: str, desc: bool, refs: Cache | None = None) -> t.Page:
     query = MakeStore.select(MakeStore, Descriptor).join(Descriptor).where(MakeStore.team == team_id)
     column = MAKE_STORE_SORT[sort]
     rows = list(query.order_by(column.desc() if desc else column.asc(), MakeStore.id).limit(limit).offset(offset))
-    return t.Page(_make_stores(rows), query.count())
+    return t.Page(_make_stores(rows, refs), query.count())
 
 
-def update_make_store(store_id: int, changes: dict[str, Any]) -> t.MakeStore:
+def update_make_store(store_id: int, changes: dict[str, Any], refs: Cache | None = None) -> t.MakeStore:
     if changes:
         fields = {getattr(MakeStore, k): v for k, v in changes.items()}
         MakeStore.update(fields).where(MakeStore.id == store_id).execute()
-    return get_make_store(store_id)
+    return get_make_store(store_id, refs)
 
 
 def delete_make_stores(stores: list[t.MakeStore]) -> None:
