@@ -4,7 +4,6 @@ connection, not once per call."""
 
 import pytest
 
-from server.domain import types as t
 from server.storage import entries as entry_repo
 from tests.sql_harness import QueryDb
 
