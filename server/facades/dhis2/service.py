@@ -5,7 +5,7 @@ DefaultDatastoreService do.
 
 Scopes: owner 0 is the shared dataStore; a user id is that user's userDataStore (no
 sharing or protection there: the owner scope decides). Administrators act as DHIS2
-superusers and bypass sharing and protection (dhis2_sharing.py has those rules).
+superusers and bypass sharing and protection (rule.py and sharing.py have those rules).
 
 Order of checks, as dhis2-core: names -> read protection (RESTRICTED 403; HIDDEN: as
 if absent) -> the entry and its read sharing (403 "Access denied for key ...") ->
@@ -25,17 +25,11 @@ from typing import Any
 from server.domain import names
 from server.domain import types as t
 from server.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from server.facades.dhis2 import rule
 from server.facades.dhis2 import storage as ns_repo
 from server.facades.dhis2.fields import parse_fields, project, required_condition
-from server.facades.dhis2.sharing import (
-    SHARED,
-    EntryView,
-    SharingMixin,
-    access_of,
-    denied_key,
-    protected,
-    protection_mode,
-)
+from server.facades.dhis2.rule import SHARED
+from server.facades.dhis2.sharing import EntryView, SharingMixin, denied_key, protected, protection_mode
 from server.facades.dhis2.values import (
     apply_update,
     check_key,
@@ -138,12 +132,6 @@ class Dhis2Service(SharingMixin):
             raise _conflict(f"No user with username {username} exists.") from None
 
     @staticmethod
-    def _reader(principal: t.Principal, owner: int) -> t.Reader | None:
-        if owner != SHARED:
-            return None  # the user scope already decides
-        return t.Reader(principal.user_id, principal.group_ids, principal.admin)
-
-    @staticmethod
     def _passes(principal: t.Principal, owner: int, namespace: str, write: bool) -> bool:
         """True if the namespace's protection lets the caller through; False if it is
         HIDDEN for them; 403 if RESTRICTED."""
@@ -168,7 +156,7 @@ class Dhis2Service(SharingMixin):
         if not self._passes(principal, owner, namespace, write=False):
             raise _namespace_not_found(namespace)
         descriptor = ns_repo.find_namespace(namespace)
-        reader = self._reader(principal, owner)
+        reader = rule.reader(principal, owner)
         keys = ns_repo.list_keys(descriptor, owner, reader, last_updated) if descriptor else []
         if not keys and (descriptor is None or not ns_repo.has_entries(descriptor, owner)):
             raise _namespace_not_found(namespace)
@@ -184,7 +172,7 @@ class Dhis2Service(SharingMixin):
                 raise _namespace_not_found(namespace)
             if not self._passes(principal, owner, namespace, write=True):
                 return  # HIDDEN for writes: silently not run
-            key = ns_repo.first_unwritable(descriptor, owner, self._reader(principal, owner))
+            key = ns_repo.first_unwritable(descriptor, owner, rule.reader(principal, owner))
             if key is not None:
                 raise denied_key(namespace, key, read=False)
             ns_repo.delete_namespace(descriptor, owner)
@@ -200,8 +188,8 @@ class Dhis2Service(SharingMixin):
             return None
         descriptor = ns_repo.find_namespace(namespace)
         entry = ns_repo.get_entry(namespace, descriptor, owner, key) if descriptor else None
-        reader = self._reader(principal, owner)
-        if entry is not None and reader is not None and not ns_repo.may(entry.id, reader, write=False):
+        reader = rule.reader(principal, owner)
+        if entry is not None and reader is not None and not ns_repo.may(entry.id, reader, rule.READ):
             raise denied_key(namespace, key, read=True)
         return entry
 
@@ -216,8 +204,8 @@ class Dhis2Service(SharingMixin):
         if RESTRICTED or the entry's sharing refuses writing."""
         if not self._passes(principal, owner, entry.namespace, write=True):
             return False
-        reader = self._reader(principal, owner)
-        if reader is not None and not ns_repo.may(entry.id, reader, write=True):
+        reader = rule.reader(principal, owner)
+        if reader is not None and not ns_repo.may(entry.id, reader, rule.WRITE):
             raise denied_key(entry.namespace, entry.key, read=False)
         return True
 
@@ -231,7 +219,7 @@ class Dhis2Service(SharingMixin):
     def metadata(self, principal: t.Principal, owner: int, namespace: str, key: str) -> EntryView:
         entry = self._existing(principal, owner, namespace, key)
         grants = tuple(ns_repo.get_sharing(entry.id)) if owner == SHARED else ()
-        return EntryView(entry, access_of(principal, entry, grants), grants)
+        return EntryView(entry, ns_repo.access(entry.id, rule.reader(principal, owner)), grants)
 
     def create(self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, encrypt: bool) -> None:
         if self._lookup(principal, owner, namespace, key) is not None:
@@ -328,7 +316,7 @@ class Dhis2Service(SharingMixin):
         descriptor = ns_repo.find_namespace(namespace)
         if not self._passes(principal, owner, namespace, write=False) or descriptor is None:
             return QueryResult([], page, size, headless)  # HIDDEN: as if empty
-        reader = self._reader(principal, owner)
+        reader = rule.reader(principal, owner)
         if order.mode == "number" and not order.path.column:
             not_numeric = And((exists(order.path), Not(is_number(order.path))))
             if ns_repo.any_match(

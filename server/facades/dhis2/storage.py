@@ -5,7 +5,7 @@ occur in Argus store names, so the two never collide). Its dataStore entries hav
 owner_user_id 0; userDataStore entries carry their user's id. DHIS2 has no soft
 delete, so these entries are deleted for good (their sharing rows cascade).
 
-Sharing is checked in SQL (`_may`), so a query's page only ever holds entries the
+Sharing is checked in SQL (rule.py), so a query's page only ever holds entries the
 caller may read and paging stays right.
 """
 
@@ -19,6 +19,7 @@ from peewee import SQL, Cast, Value, fn
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists
+from server.facades.dhis2 import rule
 from server.query.sql import Compiler
 from server.storage.db import database, now_ms
 from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, Group, NamespaceProtection, User
@@ -97,32 +98,6 @@ def list_namespaces(owner: int) -> list[str]:
     return [name[len(PREFIX) :] for (name,) in rows]
 
 
-# ------------------------------------------------------------------ sharing SQL
-
-
-def _grantees(reader: t.Reader) -> list[str]:
-    return [f"u:{reader.user_id}", *(f"g:{g}" for g in reader.group_ids)]
-
-
-def _may(reader: t.Reader | None, write: bool) -> peewee.Expression | None:
-    """SQL: the reader may read (or write) the entry under DHIS2 sharing. None: no
-    check (admins, and userDataStore where the owner scope already decides)."""
-    if reader is None or reader.admin:
-        return None
-    position = 2 if write else 1
-    letter = "w" if write else "r"
-    granted = EntryAccess.select(SQL("1")).where(
-        (EntryAccess.entry == Entry.id)
-        & EntryAccess.grantee.in_(_grantees(reader))
-        & (fn.SUBSTR(EntryAccess.access, position, 1) == letter)
-    )
-    return (
-        (fn.SUBSTR(Entry.public_access, position, 1) == letter)
-        | (Entry.created_by == reader.user_id)
-        | fn.EXISTS(granted)
-    )
-
-
 def _scoped(descriptor_id: int, owner: int) -> peewee.Expression:
     return (Entry.descriptor == descriptor_id) & (Entry.owner_user_id == owner)
 
@@ -180,11 +155,21 @@ def get_entry(namespace: str, descriptor_id: int, owner: int, key: str) -> t.Nam
     return found[0] if found else None
 
 
-def may(entry_id: int, reader: t.Reader, write: bool) -> bool:
-    check = _may(reader, write)
+def may(entry_id: int, reader: t.Reader | None, action: rule.Action) -> bool:
+    check = rule.condition(reader, action)
     if check is None:
         return True
     return Entry.select(SQL("1")).where((Entry.id == entry_id) & check).exists()
+
+
+def access(entry_id: int, reader: t.Reader | None) -> rule.Access:
+    """Everything the reader may do with the entry, in one query."""
+    actions = {"read": rule.READ, "write": rule.WRITE, "manage": rule.MANAGE}
+    checks = {name: rule.condition(reader, action) for name, action in actions.items()}
+    if any(c is None for c in checks.values()):
+        return rule.EVERYTHING
+    row = Entry.select(*(c.alias(name) for name, c in checks.items())).where(Entry.id == entry_id).dicts().first()
+    return rule.Access(**{name: bool(row and row[name]) for name in actions})
 
 
 def create_entry(
@@ -245,7 +230,7 @@ def delete_entry(entry_id: int) -> None:
 
 def first_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) -> str | None:
     """The first key (in key order) of the scope the reader may not write, if any."""
-    check = _may(reader, write=True)
+    check = rule.condition(reader, rule.WRITE)
     if check is None:
         return None
     first = Entry.select(Entry.key).where(_scoped(descriptor_id, owner) & ~check).order_by(Entry.key).tuples().first()
@@ -263,7 +248,7 @@ def delete_namespace(descriptor_id: int, owner: int) -> int:
 def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None, since_ms: int | None = None) -> list[str]:
     """The keys the reader may read, updated at or after `since_ms` if given."""
     query = Entry.select(Entry.key).where(_scoped(descriptor_id, owner))
-    check = _may(reader, write=False)
+    check = rule.condition(reader, rule.READ)
     if check is not None:
         query = query.where(check)
     if since_ms is not None:
@@ -274,7 +259,7 @@ def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None, since_ms:
 def any_match(descriptor_id: int, owner: int, reader: t.Reader | None, where: Any) -> bool:
     """Whether an entry the reader may read matches the AST node."""
     query = Entry.select(SQL("1")).where(_scoped(descriptor_id, owner))
-    check = _may(reader, write=False)
+    check = rule.condition(reader, rule.READ)
     if check is not None:
         query = query.where(check)
     return query.where(Compiler(database, Entry.value, _QUERY_COLUMNS).where(where)).exists()
@@ -287,7 +272,7 @@ def query_entries(
     Encrypted values are NULL in the value column, so no filter can look into them."""
     compiler = Compiler(database, Entry.value, _QUERY_COLUMNS)
     query = Entry.select(Entry.key, Entry.value, Entry.encrypted).where(_scoped(descriptor_id, owner))
-    check = _may(reader, write=False)
+    check = rule.condition(reader, rule.READ)
     if check is not None:
         query = query.where(check)
     if q.where is not None:
@@ -315,14 +300,14 @@ def entry_by_uid(uid: str) -> t.NamespaceEntry | None:
 
 def get_sharing(entry_id: int) -> list[t.SharingGrant]:
     out = []
-    for grantee, access in (
+    for grantee, access_ in (
         EntryAccess.select(EntryAccess.grantee, EntryAccess.access).where(EntryAccess.entry == entry_id).tuples()
     ):
         kind, _, ident = grantee.partition(":")
         model = User if kind == "u" else Group
         name_field = User.username if kind == "u" else Group.name
         row = model.select(name_field).where(model.id == int(ident)).tuples().first()
-        out.append(t.SharingGrant("user" if kind == "u" else "group", int(ident), row[0] if row else "", access))
+        out.append(t.SharingGrant("user" if kind == "u" else "group", int(ident), row[0] if row else "", access_))
     return sorted(out, key=lambda g: (g.kind, g.name))
 
 
@@ -335,7 +320,7 @@ def set_sharing(entry_id: int, public_access: str, external_access: bool, grants
             [
                 {
                     EntryAccess.entry: entry_id,
-                    EntryAccess.grantee: f"{'u' if g.kind == 'user' else 'g'}:{g.id}",
+                    EntryAccess.grantee: rule.grantee(g.kind, g.id),
                     EntryAccess.access: g.access,
                 }
                 for g in grants
