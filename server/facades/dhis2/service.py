@@ -5,7 +5,8 @@ DefaultDatastoreService do.
 
 Scopes: owner 0 is the shared dataStore; a user id is that user's userDataStore (no
 sharing or protection there: the owner scope decides). Administrators act as DHIS2
-superusers and bypass sharing and protection (rule.py and sharing.py have those rules).
+superusers and bypass sharing and protection (rule.py and sharing.py have those rules;
+values.py computes partial updates).
 
 Order of checks, as dhis2-core: names -> read protection (RESTRICTED 403; HIDDEN: as
 if absent) -> the entry and its read sharing (403 "Access denied for key ...") ->
@@ -22,22 +23,22 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain import names
 from server.domain import types as t
-from server.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from server.domain.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+)
 from server.facades.dhis2 import rule
 from server.facades.dhis2 import storage as ns_repo
 from server.facades.dhis2.fields import parse_fields, project, required_condition
+from server.facades.dhis2.keys import check_key, check_namespace
 from server.facades.dhis2.rule import SHARED
 from server.facades.dhis2.sharing import EntryView, SharingMixin, denied_key, protected, protection_mode
-from server.facades.dhis2.values import (
-    apply_update,
-    check_key,
-    check_namespace,
-    check_value,
-    invalid,
-    parse_update_path,
-)
+from server.facades.dhis2.values import Update, check_value
 from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
 from server.query.syntax import IllegalQuery, exists, is_number, parse_filters, parse_order, path_text, split_filters
 from server.services.crypto import Cipher
@@ -85,6 +86,11 @@ class QueryResult:
 def _conflict(message: str, **metadata: str) -> FailedPrecondition:
     """409 Conflict in the DHIS2 façade."""
     return FailedPrecondition(message, reason="CONFLICT", metadata=metadata)
+
+
+def _invalid(message: str, field: str) -> InvalidArgument:
+    """400 with exactly this message (no field prefix), naming the field."""
+    return InvalidArgument(message, field_violations=[FieldViolation(field, message)], metadata={"field": field})
 
 
 def _key_not_found(namespace: str, key: str) -> NotFound:
@@ -250,11 +256,7 @@ class Dhis2Service(SharingMixin):
         """PUT: True if it created the key (absent, or hidden from the caller), else
         False. Without a body (MISSING) the root deletes the entry and a path is set to
         null; roll then does not apply."""
-        members = parse_update_path(path)
-        if roll is not None and roll < 1:
-            raise InvalidArgument.for_field("roll", "must be a positive number of elements")
-        if value is not MISSING:
-            names.check_value_size(value)
+        change = Update.parse(path, value, roll)
         for _ in range(CAS_RETRIES):
             entry = self._lookup(principal, owner, namespace, key)
             if entry is None:
@@ -262,22 +264,11 @@ class Dhis2Service(SharingMixin):
                 return True
             if not self._may_write(principal, owner, entry):
                 return False
-            if value is MISSING and not members:
+            if change.deletes:
                 with write_transaction():
                     ns_repo.delete_entry(entry.id)
                 return False
-            rolls = dict(entry.rolls)
-            if roll is not None and value is not MISSING:
-                where = path.strip() or "."
-                if roll < rolls.get(where, 0):
-                    raise InvalidArgument.for_field(
-                        "roll", f"can only grow: '{where}' keeps the last {rolls[where]} elements, {roll} is fewer"
-                    )
-                rolls[where] = roll
-            new = apply_update(
-                self._plain(entry), members, None if value is MISSING else value, None if value is MISSING else roll
-            )
-            names.check_value_size(new)
+            new, rolls = change.apply(self._plain(entry), entry.rolls)
             secret = self.cipher.encrypt(new, entry.uid) if entry.encrypted else None
             with write_transaction():
                 if ns_repo.replace_value(entry.id, entry.revision, new, secret, rolls, principal.user_id):
@@ -322,7 +313,7 @@ class Dhis2Service(SharingMixin):
             if ns_repo.any_match(
                 descriptor, owner, reader, not_numeric if where is None else And((where, not_numeric))
             ):
-                raise invalid(_numeric_order_message(order), "order")
+                raise _invalid(_numeric_order_message(order), "order")
         limit, offset = (size, (page - 1) * size) if p.paging else (UNPAGED_MAX + 1, 0)
         rows = ns_repo.query_entries(descriptor, owner, reader, t.NamespaceQuery(where, (order,), limit, offset))
         if not p.paging and len(rows) > UNPAGED_MAX:

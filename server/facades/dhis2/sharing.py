@@ -19,8 +19,8 @@ from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound, PermissionDenied
 from server.facades.dhis2 import rule
 from server.facades.dhis2 import storage as ns_repo
+from server.facades.dhis2.keys import check_namespace
 from server.facades.dhis2.rule import SHARED
-from server.facades.dhis2.values import check_namespace
 from server.services.access import require_admin
 from server.storage import users as user_repo
 from server.storage.db import write_transaction
