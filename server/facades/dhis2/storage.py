@@ -58,8 +58,7 @@ _QUERY_COLUMNS = {
 
 def find_namespace(namespace: str) -> int | None:
     """The descriptor id of a namespace, or None if it was never used."""
-    row = Descriptor.select(Descriptor.id).where(Descriptor.name == PREFIX + namespace).tuples().first()
-    return row[0] if row else None
+    return Descriptor.select(Descriptor.id).where(Descriptor.name == PREFIX + namespace).scalar()
 
 
 def ensure_namespace(namespace: str, user_id: int) -> int:
@@ -93,9 +92,9 @@ def list_namespaces(owner: int) -> list[str]:
         Descriptor.select(Descriptor.name)
         .where((Descriptor.kind == KIND_DHIS2) & fn.EXISTS(used))
         .order_by(Descriptor.name)
-        .tuples()
+        .scalars()
     )
-    return [name[len(PREFIX) :] for (name,) in rows]
+    return [name[len(PREFIX) :] for name in rows]
 
 
 def _scoped(descriptor_id: int, owner: int) -> peewee.Expression:
@@ -105,33 +104,31 @@ def _scoped(descriptor_id: int, owner: int) -> peewee.Expression:
 # --------------------------------------------------------------------- entries
 
 
-def _entries(namespace: str, rows: Iterable[tuple]) -> list[t.NamespaceEntry]:
+def _entries(namespace: str, rows: Iterable[Any]) -> list[t.NamespaceEntry]:
+    """Rows of _COLUMNS (namedtuples) -> entries of the namespace."""
     rows = list(rows)
-    refs = user_refs.get_many(i for r in rows for i in (r[9], r[11]))
-    out = []
-    for r in rows:
-        (id_, uid, owner, key, value, encrypted, secret, revision, c_at, c_by, u_at, u_by, public, external, rolls) = r
-        out.append(
-            t.NamespaceEntry(
-                id=id_,
-                uid=uid or "",
-                namespace=namespace,
-                owner_user_id=owner,
-                key=key,
-                value=value,
-                encrypted=bool(encrypted),
-                secret=secret,
-                revision=revision,
-                created_at=c_at,
-                created_by=refs.get(c_by),
-                updated_at=u_at,
-                updated_by=refs.get(u_by),
-                public_access=public or t.PUBLIC_DEFAULT,
-                external_access=bool(external),
-                rolls=dict(rolls or {}),
-            )
+    refs = user_refs.get_many(i for r in rows for i in (r.created_by, r.updated_by))
+    return [
+        t.NamespaceEntry(
+            id=r.id,
+            uid=r.uid or "",
+            namespace=namespace,
+            owner_user_id=r.owner_user_id,
+            key=r.key,
+            value=r.value,
+            encrypted=bool(r.encrypted),
+            secret=r.secret,
+            revision=r.revision,
+            created_at=r.created_at,
+            created_by=refs.get(r.created_by),
+            updated_at=r.updated_at,
+            updated_by=refs.get(r.updated_by),
+            public_access=r.public_access or t.PUBLIC_DEFAULT,
+            external_access=bool(r.external_access),
+            rolls=dict(r.rolls or {}),
         )
-    return out
+        for r in rows
+    ]
 
 
 def _stored(value: Any, encrypted: bool) -> Any:
@@ -150,7 +147,7 @@ def _stored(value: Any, encrypted: bool) -> Any:
 
 
 def get_entry(namespace: str, descriptor_id: int, owner: int, key: str) -> t.NamespaceEntry | None:
-    rows = Entry.select(*_COLUMNS).where(_scoped(descriptor_id, owner) & (Entry.key == key)).tuples()
+    rows = Entry.select(*_COLUMNS).where(_scoped(descriptor_id, owner) & (Entry.key == key)).namedtuples()
     found = _entries(namespace, rows.limit(1))
     return found[0] if found else None
 
@@ -233,8 +230,7 @@ def first_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) ->
     check = rule.condition(reader, rule.WRITE)
     if check is None:
         return None
-    first = Entry.select(Entry.key).where(_scoped(descriptor_id, owner) & ~check).order_by(Entry.key).tuples().first()
-    return first[0] if first else None
+    return Entry.select(Entry.key).where(_scoped(descriptor_id, owner) & ~check).order_by(Entry.key).scalar()
 
 
 def has_entries(descriptor_id: int, owner: int) -> bool:
@@ -253,7 +249,7 @@ def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None, since_ms:
         query = query.where(check)
     if since_ms is not None:
         query = query.where(Entry.updated_at >= since_ms)
-    return [k for (k,) in query.order_by(Entry.key).tuples()]
+    return list(query.order_by(Entry.key).scalars())
 
 
 def any_match(descriptor_id: int, owner: int, reader: t.Reader | None, where: Any) -> bool:
@@ -287,15 +283,15 @@ def query_entries(
 
 def entry_by_uid(uid: str) -> t.NamespaceEntry | None:
     row = (
-        Entry.select(*_COLUMNS, Descriptor.name)
+        Entry.select(*_COLUMNS, Descriptor.name.alias("descriptor_name"))
         .join(Descriptor, on=(Entry.descriptor == Descriptor.id))
         .where((Entry.uid == uid) & (Descriptor.kind == KIND_DHIS2))
-        .tuples()
+        .namedtuples()
         .first()
     )
     if row is None:
         return None
-    return _entries(row[-1][len(PREFIX) :], [row[:-1]])[0]
+    return _entries(row.descriptor_name[len(PREFIX) :], [row])[0]
 
 
 def get_sharing(entry_id: int) -> list[t.SharingGrant]:
@@ -304,10 +300,9 @@ def get_sharing(entry_id: int) -> list[t.SharingGrant]:
         EntryAccess.select(EntryAccess.grantee, EntryAccess.access).where(EntryAccess.entry == entry_id).tuples()
     ):
         kind, _, ident = grantee.partition(":")
-        model = User if kind == "u" else Group
-        name_field = User.username if kind == "u" else Group.name
-        row = model.select(name_field).where(model.id == int(ident)).tuples().first()
-        out.append(t.SharingGrant("user" if kind == "u" else "group", int(ident), row[0] if row else "", access_))
+        model, name_field = (User, User.username) if kind == "u" else (Group, Group.name)
+        name = model.select(name_field).where(model.id == int(ident)).scalar()
+        out.append(t.SharingGrant("user" if kind == "u" else "group", int(ident), name or "", access_))
     return sorted(out, key=lambda g: (g.kind, g.name))
 
 
