@@ -165,11 +165,6 @@ class SharingMixin:
         require_admin(principal, "read namespace protections")
         return ns_repo.get_protection(namespace)
 
-    def delete_protection(self, principal: t.Principal, namespace: str) -> None:
-        require_admin(principal, "unprotect namespaces")
-        if not ns_repo.delete_protection(namespace):
-            raise NotFound(f"namespace '{namespace}' is not protected", reason="PROTECTION_NOT_FOUND")
-
     def hidden_namespaces(self, principal: t.Principal) -> set[str]:
         """Namespaces whose reads are HIDDEN for the caller."""
         if principal.admin:

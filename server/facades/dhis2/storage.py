@@ -348,7 +348,3 @@ def set_protection(p: t.Protection) -> None:
     NamespaceProtection.insert({NamespaceProtection.namespace: p.namespace, **values}).on_conflict(
         conflict_target=[NamespaceProtection.namespace], update=values
     ).execute()
-
-
-def delete_protection(namespace: str) -> bool:
-    return bool(NamespaceProtection.delete().where(NamespaceProtection.namespace == namespace).execute())
