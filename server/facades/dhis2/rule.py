@@ -51,9 +51,9 @@ EVERYTHING = Access(True, True, True)
 
 
 def reader(principal: t.Principal, owner: int = SHARED) -> t.Reader | None:
-    """The caller as the rule sees it; None where it checks nothing (admins, and a
-    userDataStore, whose owner scope already decides)."""
-    if owner != SHARED or principal.admin:
+    """The caller as the rule sees it; None in a userDataStore, whose owner scope
+    already decides."""
+    if owner != SHARED:
         return None
     return t.Reader(principal.user_id, principal.group_ids, principal.admin)
 
@@ -64,7 +64,8 @@ def grantee(kind: str, ident: int) -> str:
 
 
 def condition(who: t.Reader | None, action: Action) -> peewee.Expression | None:
-    """SQL on Entry: `who` may do `action` with the row. None: no check."""
+    """SQL on Entry: `who` may do `action` with the row. None: no check (admins, and
+    the userDataStore's owner scope)."""
     if who is None or who.admin:
         return None
     granted = EntryAccess.select(SQL("1")).where(

@@ -195,7 +195,7 @@ class Dhis2Service(SharingMixin):
         descriptor = ns_repo.find_namespace(namespace)
         entry = ns_repo.get_entry(namespace, descriptor, owner, key) if descriptor else None
         reader = rule.reader(principal, owner)
-        if entry is not None and reader is not None and not ns_repo.may(entry.id, reader, rule.READ):
+        if entry is not None and not ns_repo.may(entry.id, reader, rule.READ):
             raise denied_key(namespace, key, read=True)
         return entry
 
@@ -211,7 +211,7 @@ class Dhis2Service(SharingMixin):
         if not self._passes(principal, owner, entry.namespace, write=True):
             return False
         reader = rule.reader(principal, owner)
-        if reader is not None and not ns_repo.may(entry.id, reader, rule.WRITE):
+        if not ns_repo.may(entry.id, reader, rule.WRITE):
             raise denied_key(entry.namespace, entry.key, read=False)
         return True
 
