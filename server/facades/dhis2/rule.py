@@ -2,7 +2,7 @@
 
 Who may read, write or manage (change the sharing of) a key:
 - administrators (DHIS2 superusers) and, in a userDataStore, its owner: everything (no
-  check: `reader` gives None);
+  check: `condition` gives None);
 - anybody else: an action is granted by its letter at its position in the key's public
   access string (read and write only), by being the key's creator, or by a grant to the
   caller or one of its groups holding that letter at that position.
