@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import unique
+from tests.dhis2_sharing_matrix import MASKS, expected
 from tests.rest.test_dhis2 import http, put_json, web_message
 
 SHARED = {
@@ -79,6 +80,52 @@ def test_sharing_matrix(harness, role, operation):
         if not ok and operation == "share":
             got = owner.get(f"/api/sharing?type=dataStore&id={uid}").json()["object"]
             assert got["publicAccess"] == sharing["publicAccess"]
+
+
+# The sharing rule's table (tests/dhis2_sharing_matrix.py) for the callers the harness
+# has: caller -> (user, access of the group "ops"); the user grants are bob r, gina rw.
+HTTP_CALLERS = {
+    "admin": ("admin", "rw------"),
+    "creator": ("alice", "rw------"),
+    "user r": ("bob", "rw------"),
+    "user rw": ("gina", "rw------"),
+    "group r": ("carol", "r-------"),
+    "group rw": ("carol", "rw------"),
+    "nobody": ("dave", "rw------"),
+}
+
+
+@pytest.mark.parametrize("mask", MASKS)
+@pytest.mark.parametrize("caller", list(HTTP_CALLERS))
+def test_the_api_answers_the_sharing_table(harness, caller, mask):
+    """What the caller may read, write and manage, as the table says: the status of a
+    read, a write and a sharing change, and the access shown in metaData and
+    /api/sharing. A write or a sharing change needs read access first (dhis2-core's
+    order of checks)."""
+    user, ops = HTTP_CALLERS[caller]
+    sharing = {
+        "publicAccess": mask,
+        "userAccesses": [{"id": "bob", "access": "r-------"}, {"id": "gina", "access": "rw------"}],
+        "userGroupAccesses": [{"id": "ops", "access": ops}],
+    }
+    ns, uid = _entry(harness, sharing)
+    cell = expected(caller, mask)
+    read, write, manage = (letter != "-" for letter in cell)
+    with http(harness, user) as c:
+        r = c.get(f"/api/dataStore/{ns}/doc")
+        assert r.status_code == (200 if read else 403), r.text
+        meta = c.get(f"/api/dataStore/{ns}/doc/metaData")
+        shown = c.get(f"/api/sharing?type=dataStore&id={uid}")
+        if read:
+            for access in (meta.json()["access"], shown.json()["object"]["access"]):
+                flags = (access["read"], access["write"], access["update"], access["delete"], access["manage"])
+                assert flags == (True, write, write, write, manage), (access, cell)
+        else:
+            assert (meta.status_code, shown.status_code) == (403, 403)
+        r = put_json(c, f"/api/dataStore/{ns}/doc", {"v": 2})
+        assert r.status_code == (200 if read and write else 403), r.text
+        r = c.post(f"/api/sharing?type=dataStore&id={uid}", json={"object": sharing})
+        assert r.status_code == (200 if read and manage else 403), r.text
 
 
 def test_sharing_document_and_access_of_the_caller(harness):

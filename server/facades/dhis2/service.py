@@ -5,7 +5,8 @@ DefaultDatastoreService do.
 
 Scopes: owner 0 is the shared dataStore; a user id is that user's userDataStore (no
 sharing or protection there: the owner scope decides). Administrators act as DHIS2
-superusers and bypass sharing and protection (dhis2_sharing.py has those rules).
+superusers and bypass sharing and protection (rule.py and sharing.py have those rules;
+values.py computes partial updates).
 
 Order of checks, as dhis2-core: names -> read protection (RESTRICTED 403; HIDDEN: as
 if absent) -> the entry and its read sharing (403 "Access denied for key ...") ->
@@ -22,28 +23,22 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain import names
 from server.domain import types as t
-from server.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from server.domain.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+)
+from server.facades.dhis2 import rule
 from server.facades.dhis2 import storage as ns_repo
 from server.facades.dhis2.fields import parse_fields, project, required_condition
-from server.facades.dhis2.sharing import (
-    SHARED,
-    EntryView,
-    SharingMixin,
-    access_of,
-    denied_key,
-    protected,
-    protection_mode,
-)
-from server.facades.dhis2.values import (
-    apply_update,
-    check_key,
-    check_namespace,
-    check_value,
-    invalid,
-    parse_update_path,
-)
+from server.facades.dhis2.keys import check_key, check_namespace
+from server.facades.dhis2.rule import SHARED
+from server.facades.dhis2.sharing import EntryView, SharingMixin, denied_key, protected, protection_mode
+from server.facades.dhis2.values import Update, check_value
 from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
 from server.query.syntax import IllegalQuery, exists, is_number, parse_filters, parse_order, path_text, split_filters
 from server.services.crypto import Cipher
@@ -94,6 +89,11 @@ def _conflict(message: str, **metadata: str) -> FailedPrecondition:
     return FailedPrecondition(message, reason="CONFLICT", metadata=metadata)
 
 
+def _invalid(message: str, field: str) -> InvalidArgument:
+    """400 with exactly this message (no field prefix), naming the field."""
+    return InvalidArgument(message, field_violations=[FieldViolation(field, message)], metadata={"field": field})
+
+
 def _key_not_found(namespace: str, key: str) -> NotFound:
     return NotFound(
         f"Key '{key}' not found in namespace '{namespace}'",
@@ -140,12 +140,6 @@ class Dhis2Service(SharingMixin):
             raise _conflict(f"No user with username {username} exists.") from None
 
     @staticmethod
-    def _reader(principal: t.Principal, owner: int) -> t.Reader | None:
-        if owner != SHARED:
-            return None  # the user scope already decides
-        return t.Reader(principal.user_id, principal.group_ids, principal.admin)
-
-    @staticmethod
     def _passes(principal: t.Principal, owner: int, namespace: str, write: bool) -> bool:
         """True if the namespace's protection lets the caller through; False if it is
         HIDDEN for them; 403 if RESTRICTED."""
@@ -170,7 +164,7 @@ class Dhis2Service(SharingMixin):
         if not self._passes(principal, owner, namespace, write=False):
             raise _namespace_not_found(namespace)
         descriptor = ns_repo.find_namespace(namespace)
-        reader = self._reader(principal, owner)
+        reader = rule.reader(principal, owner)
         keys = ns_repo.list_keys(descriptor, owner, reader, last_updated) if descriptor else []
         if not keys and (descriptor is None or not ns_repo.has_entries(descriptor, owner)):
             raise _namespace_not_found(namespace)
@@ -186,7 +180,7 @@ class Dhis2Service(SharingMixin):
                 raise _namespace_not_found(namespace)
             if not self._passes(principal, owner, namespace, write=True):
                 return  # HIDDEN for writes: silently not run
-            key = ns_repo.first_unwritable(descriptor, owner, self._reader(principal, owner))
+            key = ns_repo.first_unwritable(descriptor, owner, rule.reader(principal, owner))
             if key is not None:
                 raise denied_key(namespace, key, read=False)
             ns_repo.delete_namespace(descriptor, owner)
@@ -202,8 +196,8 @@ class Dhis2Service(SharingMixin):
             return None
         descriptor = ns_repo.find_namespace(namespace)
         entry = ns_repo.get_entry(namespace, descriptor, owner, key, self.refs) if descriptor else None
-        reader = self._reader(principal, owner)
-        if entry is not None and reader is not None and not ns_repo.may(entry.id, reader, write=False):
+        reader = rule.reader(principal, owner)
+        if entry is not None and not ns_repo.may(entry.id, reader, rule.READ):
             raise denied_key(namespace, key, read=True)
         return entry
 
@@ -218,8 +212,8 @@ class Dhis2Service(SharingMixin):
         if RESTRICTED or the entry's sharing refuses writing."""
         if not self._passes(principal, owner, entry.namespace, write=True):
             return False
-        reader = self._reader(principal, owner)
-        if reader is not None and not ns_repo.may(entry.id, reader, write=True):
+        reader = rule.reader(principal, owner)
+        if not ns_repo.may(entry.id, reader, rule.WRITE):
             raise denied_key(entry.namespace, entry.key, read=False)
         return True
 
@@ -233,7 +227,7 @@ class Dhis2Service(SharingMixin):
     def metadata(self, principal: t.Principal, owner: int, namespace: str, key: str) -> EntryView:
         entry = self._existing(principal, owner, namespace, key)
         grants = tuple(ns_repo.get_sharing(entry.id)) if owner == SHARED else ()
-        return EntryView(entry, access_of(principal, entry, grants), grants)
+        return EntryView(entry, ns_repo.access(entry.id, rule.reader(principal, owner)), grants)
 
     def create(self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, encrypt: bool) -> None:
         if self._lookup(principal, owner, namespace, key) is not None:
@@ -264,11 +258,7 @@ class Dhis2Service(SharingMixin):
         """PUT: True if it created the key (absent, or hidden from the caller), else
         False. Without a body (MISSING) the root deletes the entry and a path is set to
         null; roll then does not apply."""
-        members = parse_update_path(path)
-        if roll is not None and roll < 1:
-            raise InvalidArgument.for_field("roll", "must be a positive number of elements")
-        if value is not MISSING:
-            names.check_value_size(value)
+        change = Update.parse(path, value, roll)
         for _ in range(CAS_RETRIES):
             entry = self._lookup(principal, owner, namespace, key)
             if entry is None:
@@ -276,22 +266,11 @@ class Dhis2Service(SharingMixin):
                 return True
             if not self._may_write(principal, owner, entry):
                 return False
-            if value is MISSING and not members:
+            if change.deletes:
                 with write_transaction():
                     ns_repo.delete_entry(entry.id)
                 return False
-            rolls = dict(entry.rolls)
-            if roll is not None and value is not MISSING:
-                where = path.strip() or "."
-                if roll < rolls.get(where, 0):
-                    raise InvalidArgument.for_field(
-                        "roll", f"can only grow: '{where}' keeps the last {rolls[where]} elements, {roll} is fewer"
-                    )
-                rolls[where] = roll
-            new = apply_update(
-                self._plain(entry), members, None if value is MISSING else value, None if value is MISSING else roll
-            )
-            names.check_value_size(new)
+            new, rolls = change.apply(self._plain(entry), entry.rolls)
             secret = self.cipher.encrypt(new, entry.uid) if entry.encrypted else None
             with write_transaction():
                 if ns_repo.replace_value(entry.id, entry.revision, new, secret, rolls, principal.user_id):
@@ -330,13 +309,13 @@ class Dhis2Service(SharingMixin):
         descriptor = ns_repo.find_namespace(namespace)
         if not self._passes(principal, owner, namespace, write=False) or descriptor is None:
             return QueryResult([], page, size, headless)  # HIDDEN: as if empty
-        reader = self._reader(principal, owner)
+        reader = rule.reader(principal, owner)
         if order.mode == "number" and not order.path.column:
             not_numeric = And((exists(order.path), Not(is_number(order.path))))
             if ns_repo.any_match(
                 descriptor, owner, reader, not_numeric if where is None else And((where, not_numeric))
             ):
-                raise invalid(_numeric_order_message(order), "order")
+                raise _invalid(_numeric_order_message(order), "order")
         limit, offset = (size, (page - 1) * size) if p.paging else (UNPAGED_MAX + 1, 0)
         rows = ns_repo.query_entries(descriptor, owner, reader, t.NamespaceQuery(where, (order,), limit, offset))
         if not p.paging and len(rows) > UNPAGED_MAX:

@@ -8,34 +8,62 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from datastore.dhis2.v1 import datastore_pb2 as d
 from datastore.dhis2.v1 import datastore_pb2_grpc
+from datastore.options.v1 import http_options_pb2
 from server.api import converters as c
 from server.api.context import current_principal
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
-from server.facades.dhis2.service import MISSING, Dhis2Service, EntryView, QueryParams
+from server.facades.dhis2.service import MISSING, SHARED, Dhis2Service, EntryView, QueryParams
 
-# The success messages of seed 004, per store. The userDataStore ones are reproduced
-# as the seed documents them, including the 201 "Created" for updates and the missing
-# quote after the namespace on key deletion, because clients match on them.
+# The success messages of seed 004, per store: (reason phrase, text). The userDataStore
+# ones are reproduced as the seed documents them, including "Created" for updates and
+# the missing quote after the namespace on key deletion, because clients match on them.
 _MESSAGES = {
     False: {
-        "created": (201, "OK", "Key '{key}' created."),
-        "updated": (200, "OK", "Key '{key}' updated."),
-        "deleted": (200, "OK", "Key '{key}' deleted from namespace '{ns}'."),
-        "dropped": (200, "OK", "Namespace '{ns}' deleted."),
+        "created": ("OK", "Key '{key}' created."),
+        "updated": ("OK", "Key '{key}' updated."),
+        "deleted": ("OK", "Key '{key}' deleted from namespace '{ns}'."),
+        "dropped": ("OK", "Namespace '{ns}' deleted."),
     },
     True: {
-        "created": (201, "Created", "Key '{key}' in namespace '{ns}' created."),
-        "updated": (201, "Created", "Key '{key}' in namespace '{ns}' updated."),
-        "deleted": (200, "OK", "Key '{key}' deleted from the namespace '{ns}."),
-        "dropped": (200, "OK", "All keys from namespace '{ns}' deleted."),
+        "created": ("Created", "Key '{key}' in namespace '{ns}' created."),
+        "updated": ("Created", "Key '{key}' in namespace '{ns}' updated."),
+        "deleted": ("OK", "Key '{key}' deleted from the namespace '{ns}."),
+        "dropped": ("OK", "All keys from namespace '{ns}' deleted."),
     },
+}
+# Each outcome answers with the success status the proto declares for the RPC that
+# does it (a PUT that creates a key answers as POST does).
+_OUTCOME_RPC = {
+    "created": "CreateEntry",
+    "updated": "UpdateEntry",
+    "deleted": "DeleteEntry",
+    "dropped": "DeleteNamespace",
 }
 
 
+def success_status(service: str, rpc: str) -> int:
+    """The RPC's `http_success_status` option in the proto (200 if unset), as the REST
+    shim reads it."""
+    options = d.DESCRIPTOR.services_by_name[service].methods_by_name[rpc].GetOptions()
+    return options.Extensions[http_options_pb2.http_success_status] or 200
+
+
+_STATUS = {
+    user_store: {what: success_status(service, rpc) for what, rpc in _OUTCOME_RPC.items()}
+    for user_store, service in ((False, "DataStoreService"), (True, "UserDataStoreService"))
+}
+_SHARING_SET = success_status("SharingService", "SetSharing")
+
+
 def _web_message(user_store: bool, what: str, ns: str, key: str = "") -> d.WebMessage:
-    code, phrase, text = _MESSAGES[user_store][what]
-    return d.WebMessage(http_status=phrase, http_status_code=code, status="OK", message=text.format(key=key, ns=ns))
+    phrase, text = _MESSAGES[user_store][what]
+    return d.WebMessage(
+        http_status=phrase,
+        http_status_code=_STATUS[user_store][what],
+        status="OK",
+        message=text.format(key=key, ns=ns),
+    )
 
 
 _DATE = re.compile(
@@ -107,7 +135,7 @@ def _metadata(view: EntryView) -> d.EntryMetaData:
     _user(e.created_by, out.created_by)
     _user(e.updated_by, out.last_updated_by)
     _access(view, out.access)
-    if e.owner_user_id == 0:
+    if e.owner_user_id == SHARED:
         out.sharing.owner = e.created_by.username if e.created_by else ""
         out.sharing.external = e.external_access
         out.sharing.public = e.public_access
@@ -296,4 +324,9 @@ class SharingServicer(datastore_pb2_grpc.SharingServiceServicer):
             [(a.id, a.access) for a in o.user_accesses],
             [(a.id, a.access) for a in o.user_group_accesses],
         )
-        return d.WebMessage(http_status="OK", http_status_code=200, status="OK", message="Access control set")
+        return d.WebMessage(
+            http_status="OK",
+            http_status_code=_SHARING_SET,
+            status="OK",
+            message="Access control set",
+        )

@@ -1,13 +1,12 @@
-"""DHIS2 access rules (seed 004 and dhis2-core's DefaultDatastoreService): namespace
-protection, per-entry sharing, the sharing API, protections and the current user.
+"""DHIS2 namespace protection, the sharing API and the current user (seed 004 and
+dhis2-core's DefaultDatastoreService); the per-key sharing rule itself is rule.py.
 
 Protection applies to the shared dataStore for callers who are not superusers (our
 admins) and hold none of the namespace's authorities (our group names). RESTRICTED
 refuses with 403; HIDDEN makes reads see nothing and silently skips writes. A
-protection without authorities is NONE, as in dhis2-core. Sharing: each dataStore key
-is public read/write when created (DHIS2's default) and owned by its creator; only the
-metadata part of an access string (its first two characters) applies to dataStore
-keys, as DHIS2's AccessStringHelper.disableDataSharing makes it.
+protection without authorities is NONE, as in dhis2-core. Each dataStore key is public
+read/write when created (DHIS2's default) and owned by its creator; the sharing API
+stores only the metadata part of an access string (its first two characters).
 """
 
 from __future__ import annotations
@@ -18,23 +17,17 @@ from typing import Any
 
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound, PermissionDenied
+from server.facades.dhis2 import rule
 from server.facades.dhis2 import storage as ns_repo
-from server.facades.dhis2.values import check_namespace
+from server.facades.dhis2.keys import check_namespace
+from server.facades.dhis2.rule import SHARED
 from server.services.access import require_admin
 from server.storage import users as user_repo
 from server.storage.db import write_transaction
 
-SHARED = 0  # owner of dataStore entries
 PROTECTION_MODES = ("NONE", "RESTRICTED", "HIDDEN")
 _ACCESS_RE = re.compile(r"^[r-][w-][r-][w-]-{4}$")
 _FIELD_SPLIT = re.compile(r",(?![^\[\]]*\]|[^()]*\))")
-
-
-@dataclass(frozen=True)
-class Access:
-    read: bool
-    write: bool
-    manage: bool
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,7 @@ class EntryView:
     """An entry (metadata only), its sharing and what the caller may do."""
 
     entry: t.NamespaceEntry
-    access: Access
+    access: rule.Access
     sharing: tuple[t.SharingGrant, ...] = ()
 
 
@@ -77,31 +70,11 @@ def denied_key(namespace: str, key: str, read: bool) -> PermissionDenied:
     )
 
 
-def access_of(principal: t.Principal, entry: t.NamespaceEntry, grants: tuple[t.SharingGrant, ...]) -> Access:
-    """What the caller may do with a loaded entry: the rule storage's `_may` applies in
-    SQL, here on the entry and its grants (manage: owner or a write grant)."""
-    if principal.admin or entry.owner_user_id != SHARED:
-        return Access(True, True, True)
-    owner = entry.created_by is not None and entry.created_by.id == principal.user_id
-    mine = [
-        g.access
-        for g in grants
-        if (g.kind == "user" and g.id == principal.user_id) or (g.kind == "group" and g.id in principal.group_ids)
-    ]
-    read = owner or entry.public_access[0] == "r" or any(a[0] == "r" for a in mine)
-    write = owner or entry.public_access[1] == "w" or any(a[1] == "w" for a in mine)
-    return Access(read, write, owner or any(a[1] == "w" for a in mine))
-
-
 def metadata_access(field: str, access: str) -> str:
     """A valid access string reduced to its metadata part: "r-rw----" -> "r-------"."""
     if not _ACCESS_RE.match(access or ""):
         raise InvalidArgument.for_field(field, f"'{access}' is not an access string like 'rw------' or 'r-------'")
     return access[:2] + "------"
-
-
-def _reader(principal: t.Principal) -> t.Reader:
-    return t.Reader(principal.user_id, principal.group_ids, principal.admin)
 
 
 class SharingMixin:
@@ -116,7 +89,7 @@ class SharingMixin:
             if mode == "RESTRICTED":
                 raise protected(entry.namespace)
             if mode == "NONE":
-                if not ns_repo.may(entry.id, _reader(principal), write=False):
+                if not ns_repo.may(entry.id, rule.reader(principal), rule.READ):
                     raise PermissionDenied(f"Access denied for dataStore entry '{uid}'", reason="SHARING_DENIED")
                 return entry
         raise NotFound(f"dataStore entry with id '{uid}' could not be found.", reason="ENTRY_NOT_FOUND")
@@ -124,7 +97,7 @@ class SharingMixin:
     def get_sharing(self, principal: t.Principal, uid: str, kind: str) -> EntryView:
         entry = self._shared_entry(principal, uid, kind)
         grants = tuple(ns_repo.get_sharing(entry.id))
-        return EntryView(entry, access_of(principal, entry, grants), grants)
+        return EntryView(entry, ns_repo.access(entry.id, rule.reader(principal)), grants)
 
     def set_sharing(
         self,
@@ -140,7 +113,7 @@ class SharingMixin:
         entry = self._shared_entry(principal, uid, kind)
         if protection_mode(principal, SHARED, entry.namespace, write=True) == "RESTRICTED":
             raise protected(entry.namespace)
-        if not access_of(principal, entry, tuple(ns_repo.get_sharing(entry.id))).manage:
+        if not ns_repo.may(entry.id, rule.reader(principal), rule.MANAGE):
             raise PermissionDenied(
                 f"Access denied: only the owner of '{uid}', users or groups it is shared with for writing,"
                 " and administrators may change its sharing",
@@ -191,11 +164,6 @@ class SharingMixin:
     def get_protection(self, principal: t.Principal, namespace: str) -> t.Protection | None:
         require_admin(principal, "read namespace protections")
         return ns_repo.get_protection(namespace)
-
-    def delete_protection(self, principal: t.Principal, namespace: str) -> None:
-        require_admin(principal, "unprotect namespaces")
-        if not ns_repo.delete_protection(namespace):
-            raise NotFound(f"namespace '{namespace}' is not protected", reason="PROTECTION_NOT_FOUND")
 
     def hidden_namespaces(self, principal: t.Principal) -> set[str]:
         """Namespaces whose reads are HIDDEN for the caller."""

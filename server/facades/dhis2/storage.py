@@ -5,7 +5,7 @@ occur in Argus store names, so the two never collide). Its dataStore entries hav
 owner_user_id 0; userDataStore entries carry their user's id. DHIS2 has no soft
 delete, so these entries are deleted for good (their sharing rows cascade).
 
-Sharing is checked in SQL (`_may`), so a query's page only ever holds entries the
+Sharing is checked in SQL (rule.py), so a query's page only ever holds entries the
 caller may read and paging stays right.
 """
 
@@ -19,6 +19,7 @@ from peewee import SQL, Cast, Value, fn
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists
+from server.facades.dhis2 import rule
 from server.query.sql import Compiler
 from server.storage.cache import Cache
 from server.storage.db import database, now_ms
@@ -58,8 +59,7 @@ _QUERY_COLUMNS = {
 
 def find_namespace(namespace: str) -> int | None:
     """The descriptor id of a namespace, or None if it was never used."""
-    row = Descriptor.select(Descriptor.id).where(Descriptor.name == PREFIX + namespace).tuples().first()
-    return row[0] if row else None
+    return Descriptor.select(Descriptor.id).where(Descriptor.name == PREFIX + namespace).scalar()
 
 
 def ensure_namespace(namespace: str, user_id: int) -> int:
@@ -93,35 +93,9 @@ def list_namespaces(owner: int) -> list[str]:
         Descriptor.select(Descriptor.name)
         .where((Descriptor.kind == KIND_DHIS2) & fn.EXISTS(used))
         .order_by(Descriptor.name)
-        .tuples()
+        .scalars()
     )
-    return [name[len(PREFIX) :] for (name,) in rows]
-
-
-# ------------------------------------------------------------------ sharing SQL
-
-
-def _grantees(reader: t.Reader) -> list[str]:
-    return [f"u:{reader.user_id}", *(f"g:{g}" for g in reader.group_ids)]
-
-
-def _may(reader: t.Reader | None, write: bool) -> peewee.Expression | None:
-    """SQL: the reader may read (or write) the entry under DHIS2 sharing. None: no
-    check (admins, and userDataStore where the owner scope already decides)."""
-    if reader is None or reader.admin:
-        return None
-    position = 2 if write else 1
-    letter = "w" if write else "r"
-    granted = EntryAccess.select(SQL("1")).where(
-        (EntryAccess.entry == Entry.id)
-        & EntryAccess.grantee.in_(_grantees(reader))
-        & (fn.SUBSTR(EntryAccess.access, position, 1) == letter)
-    )
-    return (
-        (fn.SUBSTR(Entry.public_access, position, 1) == letter)
-        | (Entry.created_by == reader.user_id)
-        | fn.EXISTS(granted)
-    )
+    return [name[len(PREFIX) :] for name in rows]
 
 
 def _scoped(descriptor_id: int, owner: int) -> peewee.Expression:
@@ -131,33 +105,31 @@ def _scoped(descriptor_id: int, owner: int) -> peewee.Expression:
 # --------------------------------------------------------------------- entries
 
 
-def _entries(namespace: str, rows: Iterable[tuple], cache: Cache | None = None) -> list[t.NamespaceEntry]:
+def _entries(namespace: str, rows: Iterable[Any], cache: Cache | None = None) -> list[t.NamespaceEntry]:
+    """Rows of _COLUMNS (namedtuples) -> entries of the namespace."""
     rows = list(rows)
-    refs = user_refs((i for r in rows for i in (r[9], r[11])), cache)
-    out = []
-    for r in rows:
-        (id_, uid, owner, key, value, encrypted, secret, revision, c_at, c_by, u_at, u_by, public, external, rolls) = r
-        out.append(
-            t.NamespaceEntry(
-                id=id_,
-                uid=uid or "",
-                namespace=namespace,
-                owner_user_id=owner,
-                key=key,
-                value=value,
-                encrypted=bool(encrypted),
-                secret=secret,
-                revision=revision,
-                created_at=c_at,
-                created_by=refs.get(c_by),
-                updated_at=u_at,
-                updated_by=refs.get(u_by),
-                public_access=public or t.PUBLIC_DEFAULT,
-                external_access=bool(external),
-                rolls=dict(rolls or {}),
-            )
+    refs = user_refs((i for r in rows for i in (r.created_by, r.updated_by)), cache)
+    return [
+        t.NamespaceEntry(
+            id=r.id,
+            uid=r.uid or "",
+            namespace=namespace,
+            owner_user_id=r.owner_user_id,
+            key=r.key,
+            value=r.value,
+            encrypted=bool(r.encrypted),
+            secret=r.secret,
+            revision=r.revision,
+            created_at=r.created_at,
+            created_by=refs.get(r.created_by),
+            updated_at=r.updated_at,
+            updated_by=refs.get(r.updated_by),
+            public_access=r.public_access or t.PUBLIC_DEFAULT,
+            external_access=bool(r.external_access),
+            rolls=dict(r.rolls or {}),
         )
-    return out
+        for r in rows
+    ]
 
 
 def _stored(value: Any, encrypted: bool) -> Any:
@@ -178,16 +150,26 @@ def _stored(value: Any, encrypted: bool) -> Any:
 def get_entry(
     namespace: str, descriptor_id: int, owner: int, key: str, refs: Cache | None = None
 ) -> t.NamespaceEntry | None:
-    rows = Entry.select(*_COLUMNS).where(_scoped(descriptor_id, owner) & (Entry.key == key)).tuples()
+    rows = Entry.select(*_COLUMNS).where(_scoped(descriptor_id, owner) & (Entry.key == key)).namedtuples()
     found = _entries(namespace, rows.limit(1), refs)
     return found[0] if found else None
 
 
-def may(entry_id: int, reader: t.Reader, write: bool) -> bool:
-    check = _may(reader, write)
+def may(entry_id: int, reader: t.Reader | None, action: rule.Action) -> bool:
+    check = rule.condition(reader, action)
     if check is None:
         return True
     return Entry.select(SQL("1")).where((Entry.id == entry_id) & check).exists()
+
+
+def access(entry_id: int, reader: t.Reader | None) -> rule.Access:
+    """Everything the reader may do with the entry, in one query."""
+    actions = {"read": rule.READ, "write": rule.WRITE, "manage": rule.MANAGE}
+    checks = {name: rule.condition(reader, action) for name, action in actions.items()}
+    if any(c is None for c in checks.values()):
+        return rule.EVERYTHING
+    row = Entry.select(*(c.alias(name) for name, c in checks.items())).where(Entry.id == entry_id).dicts().first()
+    return rule.Access(**{name: bool(row and row[name]) for name in actions})
 
 
 def create_entry(
@@ -248,11 +230,10 @@ def delete_entry(entry_id: int) -> None:
 
 def first_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) -> str | None:
     """The first key (in key order) of the scope the reader may not write, if any."""
-    check = _may(reader, write=True)
+    check = rule.condition(reader, rule.WRITE)
     if check is None:
         return None
-    first = Entry.select(Entry.key).where(_scoped(descriptor_id, owner) & ~check).order_by(Entry.key).tuples().first()
-    return first[0] if first else None
+    return Entry.select(Entry.key).where(_scoped(descriptor_id, owner) & ~check).order_by(Entry.key).scalar()
 
 
 def has_entries(descriptor_id: int, owner: int) -> bool:
@@ -266,18 +247,18 @@ def delete_namespace(descriptor_id: int, owner: int) -> int:
 def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None, since_ms: int | None = None) -> list[str]:
     """The keys the reader may read, updated at or after `since_ms` if given."""
     query = Entry.select(Entry.key).where(_scoped(descriptor_id, owner))
-    check = _may(reader, write=False)
+    check = rule.condition(reader, rule.READ)
     if check is not None:
         query = query.where(check)
     if since_ms is not None:
         query = query.where(Entry.updated_at >= since_ms)
-    return [k for (k,) in query.order_by(Entry.key).tuples()]
+    return list(query.order_by(Entry.key).scalars())
 
 
 def any_match(descriptor_id: int, owner: int, reader: t.Reader | None, where: Any) -> bool:
     """Whether an entry the reader may read matches the AST node."""
     query = Entry.select(SQL("1")).where(_scoped(descriptor_id, owner))
-    check = _may(reader, write=False)
+    check = rule.condition(reader, rule.READ)
     if check is not None:
         query = query.where(check)
     return query.where(Compiler(database, Entry.value, _QUERY_COLUMNS).where(where)).exists()
@@ -290,7 +271,7 @@ def query_entries(
     Encrypted values are NULL in the value column, so no filter can look into them."""
     compiler = Compiler(database, Entry.value, _QUERY_COLUMNS)
     query = Entry.select(Entry.key, Entry.value, Entry.encrypted).where(_scoped(descriptor_id, owner))
-    check = _may(reader, write=False)
+    check = rule.condition(reader, rule.READ)
     if check is not None:
         query = query.where(check)
     if q.where is not None:
@@ -305,27 +286,26 @@ def query_entries(
 
 def entry_by_uid(uid: str) -> t.NamespaceEntry | None:
     row = (
-        Entry.select(*_COLUMNS, Descriptor.name)
+        Entry.select(*_COLUMNS, Descriptor.name.alias("descriptor_name"))
         .join(Descriptor, on=(Entry.descriptor == Descriptor.id))
         .where((Entry.uid == uid) & (Descriptor.kind == KIND_DHIS2))
-        .tuples()
+        .namedtuples()
         .first()
     )
     if row is None:
         return None
-    return _entries(row[-1][len(PREFIX) :], [row[:-1]])[0]
+    return _entries(row.descriptor_name[len(PREFIX) :], [row])[0]
 
 
 def get_sharing(entry_id: int) -> list[t.SharingGrant]:
     out = []
-    for grantee, access in (
+    for grantee, access_ in (
         EntryAccess.select(EntryAccess.grantee, EntryAccess.access).where(EntryAccess.entry == entry_id).tuples()
     ):
         kind, _, ident = grantee.partition(":")
-        model = User if kind == "u" else Group
-        name_field = User.username if kind == "u" else Group.name
-        row = model.select(name_field).where(model.id == int(ident)).tuples().first()
-        out.append(t.SharingGrant("user" if kind == "u" else "group", int(ident), row[0] if row else "", access))
+        model, name_field = (User, User.username) if kind == "u" else (Group, Group.name)
+        name = model.select(name_field).where(model.id == int(ident)).scalar()
+        out.append(t.SharingGrant("user" if kind == "u" else "group", int(ident), name or "", access_))
     return sorted(out, key=lambda g: (g.kind, g.name))
 
 
@@ -338,7 +318,7 @@ def set_sharing(entry_id: int, public_access: str, external_access: bool, grants
             [
                 {
                     EntryAccess.entry: entry_id,
-                    EntryAccess.grantee: f"{'u' if g.kind == 'user' else 'g'}:{g.id}",
+                    EntryAccess.grantee: rule.grantee(g.kind, g.id),
                     EntryAccess.access: g.access,
                 }
                 for g in grants
@@ -371,7 +351,3 @@ def set_protection(p: t.Protection) -> None:
     NamespaceProtection.insert({NamespaceProtection.namespace: p.namespace, **values}).on_conflict(
         conflict_target=[NamespaceProtection.namespace], update=values
     ).execute()
-
-
-def delete_protection(namespace: str) -> bool:
-    return bool(NamespaceProtection.delete().where(NamespaceProtection.namespace == namespace).execute())

@@ -1,6 +1,7 @@
-"""DHIS2 names and values: namespace and key checks, the request value, and partial
-updates (`?path=`) and roll (`?roll=N`) on a JSON document, in one Python function the
-service runs under compare-and-set (so SQLite and PostgreSQL give the same result).
+"""The JSON value engine of DHIS2 writes: the request value, and partial updates
+(`?path=`) and roll (`?roll=N`) on a JSON document, computed in Python by `Update`,
+which the service runs under compare-and-set (so SQLite and PostgreSQL give the same
+result).
 
 Roll, as dhis2-core runs it (HibernateDatastoreStore.updateEntry*RollValue): onto an
 array the value is appended and the last N elements kept (seed 004: "we only want the
@@ -11,34 +12,15 @@ last 3 elements"); a null or missing node starts the array `[value]`; any other 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from server.domain import names
-from server.domain.errors import FieldViolation, InvalidArgument
+from server.domain.errors import InvalidArgument
 from server.services.entries import MISSING
 
 _MEMBER = re.compile(r"^\[(\d+)\]$|^([^.\[\]]+)$")
 MAX_UPDATE_DEPTH = 10
-NAMESPACE_MAX = 120  # the descriptor name holds "dhis2:" + namespace in 128
-
-
-def _check_name(text: str, what: str, limit: int) -> str:
-    """names.check_key's rules (non-empty, no control characters), a length limit, and
-    nothing that reads as a path step."""
-    names.check_key(text, what)
-    if len(text) > limit:
-        raise InvalidArgument.for_field(what, f"must be at most {limit} characters")
-    if text in (".", "..") or "/" in text or "\\" in text:
-        raise InvalidArgument.for_field(what, f"'{text}' is not allowed: no '/', '\\', '.' or '..'")
-    return text
-
-
-def check_namespace(namespace: str) -> str:
-    return _check_name(namespace, "namespace", NAMESPACE_MAX)
-
-
-def check_key(key: str) -> str:
-    return _check_name(key, "key", names.KEY_MAX)
 
 
 def check_value(value: Any) -> Any:
@@ -46,11 +28,6 @@ def check_value(value: Any) -> Any:
         raise InvalidArgument.for_field("value", "the request body must hold the JSON value")
     names.check_value_size(value)
     return value
-
-
-def invalid(message: str, field: str) -> InvalidArgument:
-    """400 with exactly this message (no field prefix), naming the field."""
-    return InvalidArgument(message, field_violations=[FieldViolation(field, message)], metadata={"field": field})
 
 
 def parse_update_path(path: str) -> list[str | int]:
@@ -117,3 +94,49 @@ def apply_update(doc: Any, members: list[str | int], value: Any, roll: int | Non
         raise InvalidArgument.for_field("path", f"'{where}': cannot go into a {kind}")
 
     return walk(doc, 0)
+
+
+@dataclass(frozen=True)
+class Update:
+    """One PUT onto an existing key: `value` (MISSING: no body) at `members`, rolled to
+    the last `roll` elements if given. `where` is the path as the key's rolls remember
+    it ("." for the root)."""
+
+    members: list[str | int]
+    where: str
+    value: Any
+    roll: int | None
+
+    @classmethod
+    def parse(cls, path: str, value: Any, roll: int | None) -> Update:
+        """Checks what needs no stored value: the path, roll >= 1, the body's size."""
+        members = parse_update_path(path)
+        if roll is not None and roll < 1:
+            raise InvalidArgument.for_field("roll", "must be a positive number of elements")
+        if value is not MISSING:
+            names.check_value_size(value)
+        return cls(members, path.strip() or ".", value, roll)
+
+    @property
+    def deletes(self) -> bool:
+        """No body and no path: the key is deleted."""
+        return self.value is MISSING and not self.members
+
+    def apply(self, doc: Any, rolls: dict[str, int]) -> tuple[Any, dict[str, int]]:
+        """The new document and rolls. Without a body the node is set to null and roll
+        does not apply; a path's roll may only grow."""
+        rolls = dict(rolls)
+        if self.value is MISSING:
+            new = apply_update(doc, self.members, None, None)
+        else:
+            if self.roll is not None:
+                if self.roll < rolls.get(self.where, 0):
+                    raise InvalidArgument.for_field(
+                        "roll",
+                        f"can only grow: '{self.where}' keeps the last {rolls[self.where]} elements, "
+                        f"{self.roll} is fewer",
+                    )
+                rolls[self.where] = self.roll
+            new = apply_update(doc, self.members, self.value, self.roll)
+        names.check_value_size(new)
+        return new, rolls
