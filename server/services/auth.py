@@ -194,7 +194,9 @@ class AuthService:
         days = self.token_days if days is None else days
         if days <= 0:
             raise InvalidArgument.for_field("days", "must be positive")
-        token = secrets.token_urlsafe(32)
+        # 256 bits as hex, like Django REST framework's keys: safe in a header, a URL and
+        # as a command-line argument (urlsafe base64 may begin with '-', read as an option)
+        token = secrets.token_hex(32)
         expires_at = now_ms() + days * DAY_MS
         user_repo.add_token(user_id, hash_token(token), expires_at)
         return IssuedToken(token, expires_at)
