@@ -46,6 +46,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         worker_processes=ns.workers,
         worker_index=ns.worker_index,
     )
+    if settings.worker_processes < 1:
+        raise ValueError("--workers (DATASTORE_WORKERS_PROCESSES) must be at least 1")
     if settings.worker_processes > 1 and ns.worker_index is None:
         from server.workers import Supervisor
 

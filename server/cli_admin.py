@@ -321,7 +321,7 @@ def cmd_serve(original: Callable[[argparse.Namespace], int]) -> Callable[[argpar
     def run(ns: argparse.Namespace) -> int:  # --durability reaches the server through Settings
         from server.config import Settings
 
-        if ns.worker_index is None and Settings.from_env(worker_processes=ns.workers).worker_processes == 1:
+        if ns.worker_index is None and Settings.from_env(worker_processes=ns.workers).worker_processes <= 1:
             # a lone server; a supervisor (--workers N) gives the hint itself, its workers never
             threading.Thread(target=first_start_hint, name="first-start-hint", daemon=True).start()
         return original(ns)

@@ -158,8 +158,6 @@ class Supervisor:
         from server.storage.db import connection_errors, database, init_database
         from server.tls import TlsFiles
 
-        if self.settings.worker_processes < 1:
-            raise ValueError("--workers must be at least 1")
         if sqlite_path(self.settings.db_url) == "":
             raise ValueError("--workers needs a database file or PostgreSQL: in-memory SQLite is one per process")
         s = self.settings
