@@ -28,7 +28,6 @@ from tests.workers_helpers import (
     all_pids,
     answered_by,
     channel_per_worker,
-    metric,
     own_channel,
     records,
     serve_workers,
