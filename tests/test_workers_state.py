@@ -90,7 +90,7 @@ def test_a_change_through_one_worker_reaches_the_others_within_the_cache_lifetim
             sharing_pb2.DeleteGrantRequest(customer_id=1, user_name="reader"), metadata=admin_a.metadata
         )
         revoked = time.monotonic()
-        assert reader_a.refused_within("shared", "k", 1, revoked) < 0.5, "the same worker forgets at once"
+        assert reader_a.refused_within("shared", "k", 1, revoked) < 1.0, "the same worker forgets at once"
         assert reader_b.refused_within("shared", "k", 1, revoked) < CACHE_TTL_S + SLACK_S
 
         # a deleted store, likewise
@@ -100,7 +100,7 @@ def test_a_change_through_one_worker_reaches_the_others_within_the_cache_lifetim
             descriptor_pb2.DeleteDescriptorRequest(name="shared"), metadata=admin_a.metadata
         )
         deleted = time.monotonic()
-        assert admin_a.refused_within("shared", "k", None, deleted) < 0.5
+        assert admin_a.refused_within("shared", "k", None, deleted) < 1.0
         assert admin_b.refused_within("shared", "k", None, deleted) < CACHE_TTL_S + SLACK_S
         for channel in channels.values():
             channel.close()
