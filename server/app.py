@@ -104,14 +104,16 @@ def service_descriptors():
     return [module.DESCRIPTOR.services_by_name[name] for module, name in _SERVICES]
 
 
-def tcp_listener(host: str, port: int) -> socket.socket:
+def tcp_listener(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     """A listening TCP socket created with proto=IPPROTO_TCP explicitly: asyncio only
     turns off Nagle (TCP_NODELAY) on accepted sockets whose proto says TCP, and
     socket.create_server() leaves it 0, which cost ~40 ms per keep-alive request
-    (Nagle + delayed ACK)."""
+    (Nagle + delayed ACK). reuse_port: shared with the other workers (SO_REUSEPORT)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
         sock.listen(1024)
@@ -125,8 +127,8 @@ class _HttpListener:
     """uvicorn serving the REST shim on a socket bound up front (so port 0 works and a
     taken port fails at start), in a thread with its own event loop."""
 
-    def __init__(self, host: str, port: int, app, tls: TlsFiles | None = None) -> None:
-        self.socket = tcp_listener(host, port)
+    def __init__(self, host: str, port: int, app, tls: TlsFiles | None = None, reuse_port: bool = False) -> None:
+        self.socket = tcp_listener(host, port, reuse_port)
         self.port = self.socket.getsockname()[1]
         config = uvicorn.Config(
             app,
@@ -222,7 +224,8 @@ class DatastoreServer:
                 AuthInterceptor(self.auth),
             ],
             options=[
-                ("grpc.so_reuseport", 0),  # fail loudly if the port is taken
+                # fail loudly if the port is taken, unless shared by `serve --workers N`
+                ("grpc.so_reuseport", 0 if self.settings.worker_index is None else 1),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ],
@@ -294,11 +297,12 @@ class DatastoreServer:
                 hop_secret=self.hop_secret,
                 healthy=self.watcher.healthy,
             )
-            self.http = _HttpListener(h_host, h_port, app, tls)
+            self.http = _HttpListener(h_host, h_port, app, tls, reuse_port=self.settings.worker_index is not None)
             self.http.start()
             self.http_port = self.http.port
             http_addr = f"{h_host}:{self.http_port}"
-        self.sweeper.start()
+        if self.settings.runs_jobs:  # with `serve --workers N`, worker 0 only
+            self.sweeper.start()
         warn_if_plaintext(tls, host, h_host)
         return f"{host}:{self.grpc_port}", http_addr
 
@@ -311,6 +315,7 @@ class DatastoreServer:
             self.http.stop()
         if self.grpc_server is not None:
             self.grpc_server.stop(grace).wait()
-        self.sweeper.stop()
+        if self.settings.runs_jobs:
+            self.sweeper.stop()
         if self._hop_dir:
             shutil.rmtree(self._hop_dir, ignore_errors=True)

@@ -23,7 +23,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     from server.app import DatastoreServer
     from server.observability import configure_logging
 
-    configure_logging(ns.log_format)
+    configure_logging(ns.log_format, worker=ns.worker_index)
     settings = Settings.from_env(
         db_url=ns.db,
         grpc_addr=ns.grpc,
@@ -33,10 +33,22 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         tls_key=ns.tls_key,
         tls_client_ca=ns.tls_client_ca,
         durability=getattr(ns, "durability", None),
+        worker_processes=ns.workers,
+        worker_index=ns.worker_index,
     )
+    if settings.worker_processes < 1:
+        raise ValueError("--workers (DATASTORE_WORKERS_PROCESSES) must be at least 1")
+    if settings.worker_processes > 1 and ns.worker_index is None:
+        from server.workers import Supervisor
+
+        return Supervisor(settings, ns.log_format).run()
     stop = threading.Event()  # handlers first: a SIGTERM right after the lines below drains too
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if ns.worker_of is not None:
+        from server.workers import follow_supervisor
+
+        follow_supervisor(ns.worker_of)
     server = DatastoreServer(settings)
     grpc_addr, http_addr = server.start()
     # One write a line: log lines come from another thread into the same stream, and a
@@ -215,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tls-client-ca", help="PEM CA bundle: require client certificates it signed (env DATASTORE_TLS_CLIENT_CA)"
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the ports, with a supervisor that restarts them "
+        "(env DATASTORE_WORKERS_PROCESSES; default 1: one process, no supervisor)",
+    )
+    p.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)  # set by the supervisor
+    p.add_argument("--worker-of", type=int, help=argparse.SUPPRESS)  # the supervisor's pid
     p.add_argument(
         "--log-format",
         choices=("text", "json"),

@@ -302,7 +302,7 @@ def cmd_backup(ns: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ serve
 
 
-def _first_start_hint() -> None:
+def first_start_hint() -> None:
     """Logs how to create the first administrator when the served database has no user."""
     from server.storage import admin
     from server.storage.db import connection, database
@@ -329,7 +329,11 @@ def _first_start_hint() -> None:
 
 def cmd_serve(original: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(ns: argparse.Namespace) -> int:  # --durability reaches the server through Settings
-        threading.Thread(target=_first_start_hint, name="first-start-hint", daemon=True).start()
+        from server.config import Settings
+
+        if ns.worker_index is None and Settings.from_env(worker_processes=ns.workers).worker_processes <= 1:
+            # a lone server; a supervisor (--workers N) gives the hint itself, its workers never
+            threading.Thread(target=first_start_hint, name="first-start-hint", daemon=True).start()
         return original(ns)
 
     return run

@@ -29,6 +29,15 @@ class Settings:
     encryption_key_file: str | None = None
     encryption_old_keys: str | None = None
     durability: str = "durable"  # SQLite: durable = synchronous FULL, relaxed = NORMAL
+    # `serve --workers N`: server processes sharing the ports (server/workers.py); in a
+    # worker, its index (None: a lone server). Worker 0 runs the background jobs.
+    worker_processes: int = 1
+    worker_index: int | None = None
+
+    @property
+    def runs_jobs(self) -> bool:
+        """Whether this process runs the background jobs (the retention sweeper)."""
+        return self.worker_index in (None, 0)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -44,6 +53,7 @@ class Settings:
             "tls_key": os.environ.get("DATASTORE_TLS_KEY") or None,
             "tls_client_ca": os.environ.get("DATASTORE_TLS_CLIENT_CA") or None,
             "durability": os.environ.get("DATASTORE_DURABILITY") or "durable",
+            "worker_processes": int(os.environ.get("DATASTORE_WORKERS_PROCESSES") or "1"),
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)

@@ -5,6 +5,12 @@ grpc_server_started_total, grpc_server_handled_total{grpc_code} and the
 grpc_server_handling_seconds histogram. The rest are this server's own (datastore_*).
 One registry per process, fed by the layers that know the facts; nothing here imports
 the rest of the server.
+
+Under `serve --workers N` the supervisor sets PROMETHEUS_MULTIPROC_DIR (a directory it
+owns) for its workers: prometheus-client keeps every process's values in files there,
+and /metrics from any worker reports the sums over all workers, dead ones included
+(counters and histograms); `datastore_database_up` is the minimum over the live workers
+and `datastore_db_pool_connections` the pool of the worker that answered.
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ import atexit
 import json
 import logging
 import logging.handlers
+import os
 import queue
 import time
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -69,7 +76,12 @@ WAL_SYNC_CALLERS = Histogram(
 WAL_SYNC_SECONDS = Histogram(
     "datastore_wal_sync_seconds", "Time one group-commit fsync took.", buckets=_BUCKETS, registry=REGISTRY
 )
-DB_UP = Gauge("datastore_database_up", "1 while the database answers, 0 while it does not.", registry=REGISTRY)
+DB_UP = Gauge(
+    "datastore_database_up",
+    "1 while the database answers, 0 while it does not.",
+    registry=REGISTRY,
+    multiprocess_mode="livemin",  # with workers: 0 if any live worker cannot reach it
+)
 
 
 class _PoolCollector:
@@ -94,7 +106,13 @@ REGISTRY.register(POOL)
 
 
 def exposition() -> bytes:
-    return generate_latest(REGISTRY)
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not shared:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()  # every worker's values, read from the shared directory
+    multiprocess.MultiProcessCollector(registry, shared)
+    registry.register(POOL)
+    return generate_latest(registry)
 
 
 class GrpcCall:
@@ -148,8 +166,9 @@ class TextFormatter(logging.Formatter):
         return text + "".join(f" {k}={v}" for k, v in extra.items()) if extra else text
 
 
-def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
-    """Root logging to stderr in `fmt` (text|json); warnings are logged too.
+def configure_logging(fmt: str = "text", level: int = logging.INFO, worker: int | None = None) -> None:
+    """Root logging to stderr in `fmt` (text|json); warnings are logged too. With
+    `worker` (a `serve --workers N` worker's index) every record carries worker=INDEX.
 
     Calls only enqueue their records; one thread writes them (logging's QueueHandler and
     QueueListener). Written directly, 16 worker threads queued on the stream handler's
@@ -166,12 +185,25 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     _listener.start()
     atexit.register(_listener.stop)  # writes what is still queued
     root = logging.getLogger()
-    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    enqueue = logging.handlers.QueueHandler(records)
+    if worker is not None:
+        enqueue.addFilter(_WorkerField(worker))
+    root.handlers[:] = [enqueue]
     root.setLevel(level)
     logging.captureWarnings(True)
 
 
 _listener: logging.handlers.QueueListener | None = None
+
+
+class _WorkerField(logging.Filter):
+    def __init__(self, worker: int) -> None:
+        super().__init__()
+        self.worker = worker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.worker = self.worker
+        return True
 
 
 def access(kind: str, name: str, status: str | int, seconds: float, user: str, request_id: str) -> None:

@@ -9,6 +9,7 @@ import os
 import ssl
 import subprocess
 import sys
+import time
 
 import grpc
 import httpx
@@ -157,3 +158,30 @@ def _datastore() -> list[str]:
     from tests.procs import DATASTORE
 
     return [DATASTORE]
+
+
+def test_tls_with_workers(pki, process_db):
+    """`serve --workers 2` with TLS on both listeners: every worker serves it."""
+    from tests.workers_helpers import admin_token, records
+
+    token = admin_token(process_db)
+    cert, key = pki["server"]
+    served = serve(process_db, "--workers", "2", "--log-format", "json", "--tls-cert", cert, "--tls-key", key)
+    try:
+        ca = open(pki["ca"], "rb").read()
+        port = served.http.rsplit(":", 1)[1]
+        context = ssl.create_default_context(cafile=pki["ca"])
+        for _ in range(16):  # new connections each: the kernel spreads them over both workers
+            credentials = grpc.ssl_channel_credentials(ca)
+            with grpc.secure_channel(served.grpc, credentials, options=[("grpc.use_local_subchannel_pool", 1)]) as ch:
+                assert health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5).status == 1
+            me = httpx.get(
+                f"https://127.0.0.1:{port}/v1/users/me", headers={"authorization": f"Token {token}"}, verify=context
+            )
+            assert me.status_code == 200
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        time.sleep(0.5)  # the last access lines
+        assert {r["worker"] for r in records(served) if r.get("call") == "GET /v1/users/me"} == {0, 1}
+    finally:
+        served.stop_checked()
