@@ -14,6 +14,7 @@ import json
 import logging
 import logging.handlers
 import queue
+import random
 import time
 from collections.abc import Callable
 
@@ -85,6 +86,26 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
+_http_children: dict[tuple, tuple] = {}
+
+
+def http_request(dialect: str, route: str, method: str, status: int, seconds: float) -> None:
+    """Counts one HTTP request (metric children looked up once per label set)."""
+    key = (dialect, route, method, status)
+    children = _http_children.get(key)
+    if children is None:
+        children = HTTP_REQUESTS.labels(dialect, route, method, str(status)), HTTP_SECONDS.labels(dialect, route)
+        _http_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def new_request_id() -> str:
+    """32 hex digits for a call that brought no x-request-id: unique, not secret (no
+    system call, unlike uuid4: py-spy found os.urandom in the REST hot path)."""
+    return f"{random.getrandbits(128):032x}"
+
+
 class GrpcCall:
     """The metric children of one method, looked up once (labels() costs a dict walk)."""
 
@@ -113,9 +134,14 @@ class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, the record's extra fields
     and, for errors, the traceback as one string."""
 
+    _second, _stamp = -1, ""
+
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         out = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "time": f"{self._stamp}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -127,8 +153,16 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    _second, _stamp = -1, ""
+
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second, self._stamp = second, time.strftime(self.default_time_format, self.converter(second))
+        return self.default_msec_format % (self._stamp, record.msecs)
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
@@ -145,16 +179,15 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     if fmt not in ("text", "json"):
         raise ValueError(f"log format must be text or json, got {fmt!r}")
     global _listener
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     records: queue.SimpleQueue = queue.SimpleQueue()
-    if _listener is not None:
-        _listener.stop()
+    handler = _LineWriter(records)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    _stop_listener()
     _listener = logging.handlers.QueueListener(records, handler)
     _listener.start()
-    atexit.register(_listener.stop)  # writes what is still queued
+    atexit.register(_stop_listener)  # writes what is still queued
     root = logging.getLogger()
-    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    root.handlers[:] = [_QueueHandler(records)]
     root.setLevel(level)
     logging.captureWarnings(True)
 
@@ -162,13 +195,56 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
 _listener: logging.handlers.QueueListener | None = None
 
 
+def _stop_listener() -> None:
+    global _listener
+    listener, _listener = _listener, None
+    if listener is not None:
+        listener.stop()
+        for handler in listener.handlers:
+            handler.flush()
+
+
+class _LineWriter(logging.StreamHandler):
+    """stderr, written by the one logging thread: the lines of records queued together
+    go out in one write, not one write (and one GIL hand-over) a line."""
+
+    def __init__(self, records: queue.SimpleQueue) -> None:
+        super().__init__()
+        self.records, self.pending = records, []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.pending.append(self.format(record) + self.terminator)
+        except Exception:  # noqa: BLE001 - as logging's handlers: reported, never raised
+            self.handleError(record)
+        if self.records.empty():
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.pending:
+                text, self.pending = "".join(self.pending), []
+                try:
+                    self.stream.write(text)
+                except Exception:  # noqa: BLE001 - stderr gone: nothing to tell it to
+                    pass
+            super().flush()
+
+
+class _QueueHandler(logging.handlers.QueueHandler):
+    """Enqueues access records as they are, for the writing thread to format (logging's
+    own formats and copies every record in the calling thread first); other records,
+    whose arguments may be anything, are prepared as logging does."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record if record.name == ACCESS.name else super().prepare(record)
+
+
 def access(kind: str, name: str, status: str | int, seconds: float, user: str, request_id: str) -> None:
-    """The one access-log line of a call. Never given credentials or bodies."""
-    ACCESS.info(
-        "%s %s %s %.1fms",
-        kind,
-        name,
-        status,
-        seconds * 1000,
-        extra={"call": name, "status": status, "ms": round(seconds * 1000, 2), "user": user, "request_id": request_id},
-    )
+    """The one access-log line of a call. Never given credentials or bodies. (A record
+    made directly: Logger.info would walk the stack for a caller no format shows.)"""
+    if not ACCESS.isEnabledFor(logging.INFO):
+        return
+    extra = {"call": name, "status": status, "ms": round(seconds * 1000, 2), "user": user, "request_id": request_id}
+    args = (kind, name, status, seconds * 1000)
+    ACCESS.handle(ACCESS.makeRecord(ACCESS.name, logging.INFO, "", 0, "%s %s %s %.1fms", args, None, extra=extra))

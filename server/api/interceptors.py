@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -84,7 +83,7 @@ class _Observed(_Around):
         for key, value in context.invocation_metadata():
             if key == "x-request-id":
                 self.request_id = value
-        self.request_id = self.request_id or uuid.uuid4().hex
+        self.request_id = self.request_id or observability.new_request_id()
 
     def __enter__(self):
         self.started = time.perf_counter()

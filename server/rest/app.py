@@ -16,7 +16,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,7 +85,7 @@ class RestApp:
         template and one access-log line around the dispatch."""
         started = time.perf_counter()
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        call = _Call(given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex)
+        call = _Call(given if _REQUEST_ID.fullmatch(given) else observability.new_request_id())
 
         async def send_with_id(message) -> None:
             if message["type"] == "http.response.start":
@@ -99,8 +98,7 @@ class RestApp:
         finally:
             elapsed = time.perf_counter() - started
             method = scope["method"].upper()
-            observability.HTTP_REQUESTS.labels(call.dialect, call.route, method, str(call.status)).inc()
-            observability.HTTP_SECONDS.labels(call.dialect, call.route).observe(elapsed)
+            observability.http_request(call.dialect, call.route, method, call.status, elapsed)
             if call.route not in (METRICS_PATH, HEALTH_PATH):
                 observability.access("http", f"{method} {call.route}", call.status, elapsed, call.user, call.request_id)
 

@@ -18,7 +18,7 @@ import contextvars
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from typing import Any
 
 import grpc
@@ -64,13 +64,13 @@ class LocalCalls:
         runs in the worker too, so the loop only writes bytes."""
         context = LocalContext(metadata, CALL_TIMEOUT_S, peer)
         loop = asyncio.get_running_loop()
-        work = contextvars.Context().run  # each call in a fresh context, as grpcio does
+        done = loop.create_future()
+        job = self.executor.submit(self._unary_job, method, request, context, render, loop, done)
+        timer = loop.call_later(CALL_TIMEOUT_S, _expire, done, job, context)  # cheaper than asyncio.timeout
         try:
-            async with asyncio.timeout(CALL_TIMEOUT_S):
-                return await loop.run_in_executor(self.executor, work, self._unary, method, request, context, render)
-        except TimeoutError:
-            context.cancel()
-            raise deadline_exceeded() from None
+            return await done
+        finally:
+            timer.cancel()
 
     def stream(
         self, method: str, request: Message, metadata: tuple, render: Callable[[Message], bytes], peer: str = ""
@@ -97,6 +97,18 @@ class LocalCalls:
                 f"CLIENT: Sent message larger than max ({len(data)} vs. {MAX_MESSAGE_BYTES})",
             )
         return handler, handler.request_deserializer(data)
+
+    def _unary_job(self, method, request, context, render, loop, done: asyncio.Future) -> None:
+        """Runs the call in a fresh contextvars context (as grpcio does) and hands the
+        outcome to the loop: one wake-up, no concurrent.futures chaining."""
+        try:
+            outcome, error = contextvars.Context().run(self._unary, method, request, context, render), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            outcome, error = None, exc
+        try:
+            loop.call_soon_threadsafe(_settle, done, outcome, error)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            pass
 
     def _unary(self, method: str, request: Message, context: LocalContext, render: Callable) -> tuple[Any, str]:
         handler, parsed = self._start(method, request)
@@ -220,6 +232,24 @@ class Pipe:
         self.context.cancel()
         if waiter is not None:
             _resolve(waiter)
+
+
+def _expire(done: asyncio.Future, job: Future, context: LocalContext) -> None:
+    """The deadline passed: the caller gets DEADLINE_EXCEEDED; a job not started yet
+    never starts, one running finishes unheard (as a gRPC server's would)."""
+    if not done.done():
+        job.cancel()
+        context.cancel()
+        done.set_exception(deadline_exceeded())
+
+
+def _settle(done: asyncio.Future, outcome: Any, error: BaseException | None) -> None:
+    if done.done():  # given up on (deadline, the HTTP task cancelled)
+        return
+    if error is None:
+        done.set_result(outcome)
+    else:
+        done.set_exception(error)
 
 
 def _resolve(waiter: asyncio.Future) -> None:
