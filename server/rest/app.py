@@ -42,6 +42,7 @@ METRICS_PATH = "/metrics"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 16 * 1024 * 1024  # as the gRPC listener's message limit
 WHO_AM_I = "/datastore.v1.AuthService/GetCurrentUser"  # checks credentials and nothing else
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one a call
 
 
 class RestApp:
@@ -311,7 +312,7 @@ class _Render:
         return to_json(message, self.response_body)
 
     def chunk(self, message) -> bytes:
-        return json.dumps(to_json(message, self.response_body), ensure_ascii=False, separators=(",", ":")).encode()
+        return _JSON.encode(to_json(message, self.response_body)).encode()
 
 
 def _nothing(message) -> None:
@@ -405,7 +406,7 @@ def _as_json_body(body: bytes, content_type: bytes) -> bytes | None:
 
 
 async def _send_json(send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-    await _send_bytes(send, status, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers)
+    await _send_bytes(send, status, _JSON.encode(body).encode(), headers)
 
 
 async def _send_bytes(send, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
