@@ -61,7 +61,7 @@ class LocalCalls:
         self, method: str, request: Message, metadata: tuple, render: Callable[[Message], Any], peer: str = ""
     ) -> tuple[Any, str]:
         """Calls a unary method: (render(response), user), or raises RpcError. `render`
-        runs in the worker too, so the loop only writes bytes."""
+        (the response as JSON data) runs in the worker too, off the loop."""
         context = LocalContext(metadata, CALL_TIMEOUT_S, peer)
         loop = asyncio.get_running_loop()
         done = loop.create_future()
