@@ -1,4 +1,4 @@
-"""The server factory: gRPC services, interceptors, health, reflection, HTTP listener.
+"""The server factory: gRPC services, the call rules, health, reflection, HTTP listener.
 
 `DatastoreServer(settings).start()` binds the listeners (port 0 picks a free one) and
 returns the bound addresses; `stop()` drains in-flight calls for settings.grace_s.

@@ -15,7 +15,7 @@ _principal: contextvars.ContextVar[Principal] = contextvars.ContextVar("principa
 
 
 def current_principal() -> Principal:
-    """The caller; the auth interceptor guarantees it is set for every protected RPC."""
+    """The caller; the authentication rule guarantees it is set for every protected RPC."""
     return _principal.get()
 
 

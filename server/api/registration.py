@@ -4,8 +4,8 @@ grpcio answers a request its deserializer cannot parse with INTERNAL ("Exception
 deserializing request!") before any interceptor runs, so a malformed message would look
 like a server fault and would skip authentication. Here every generated handler gets a
 deserializer that never raises: it hands a `Malformed` marker to the behaviour, which
-raises InvalidArgument from inside the call, after the interceptors (authentication
-first, then the one error mapping) have run.
+raises InvalidArgument from inside the call, after the call rules (authentication
+first, then the one error mapping: server/api/interceptors.py) have run.
 
 `register` can also note each handler by its full method name: the REST shim calls
 exactly these handlers in-process (server/rest/local.py).
