@@ -231,3 +231,21 @@ def _stream_ends(base: str) -> float:
             if sample.name == "grpc_server_handled_total" and sample.labels.get("grpc_method") == "StreamEntries":
                 total += sample.value
     return total
+
+
+def test_messages_over_the_grpc_size_limit_are_refused_as_over_the_wire(harness, admin):
+    """16 MiB each way, as the gRPC listener's limit (the old hop's channel said so)."""
+    from tests.conftest import make_store
+
+    store = make_store(admin)
+    with harness.client("admin") as http:
+        # 3.2 MB of JSON, 17.6 MB as a message (each 0 is an 11-byte Value)
+        body = b'{"v":[' + b",".join([b"0"] * 1_600_000) + b"]}"
+        r = http.put(f"/v1/descriptors/{store}/entries/big", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 429 and "Sent message larger than max" in r.json()["error"]["message"], r.text[:300]
+        for i in range(20):  # 20 values of ~0.9 MB: fine one by one, too much in one response
+            assert http.put(f"/v1/descriptors/{store}/entries/b{i}", json={"x": "y" * 900_000}).status_code == 200
+        r = http.post(f"/v1/descriptors/{store}/entries:query", json={"limit": 100})
+        assert r.status_code == 429 and "Sent message larger than max" in r.json()["error"]["message"]
+        streamed = http.post(f"/v1/descriptors/{store}/entries:stream", json={})
+        assert streamed.status_code == 200 and len(streamed.json()) == 20
