@@ -1,4 +1,4 @@
-"""The server factory: gRPC services, interceptors, health, reflection, HTTP listener.
+"""The server factory: gRPC services, the call rules, health, reflection, HTTP listener.
 
 `DatastoreServer(settings).start()` binds the listeners (port 0 picks a free one) and
 returns the bound addresses; `stop()` drains in-flight calls for settings.grace_s.
@@ -7,10 +7,7 @@ returns the bound addresses; `stop()` drains in-flight calls for settings.grace_
 from __future__ import annotations
 
 import logging
-import secrets
-import shutil
 import socket
-import tempfile
 import threading
 import time
 from concurrent import futures
@@ -38,13 +35,7 @@ from datastore.v1 import (
     sharing_pb2_grpc,
 )
 from server import observability
-from server.api.interceptors import (
-    AuthInterceptor,
-    DbConnectionInterceptor,
-    ErrorInterceptor,
-    ObserveInterceptor,
-    StreamReaperInterceptor,
-)
+from server.api.interceptors import CallChain, call_rules
 from server.api.registration import register
 from server.api.servicers.auth import AuthServicer
 from server.api.servicers.descriptor import DescriptorServicer
@@ -64,6 +55,7 @@ from server.facades.make.servicer import MakeDataStoreServicer, MakeDataStructur
 from server.facades.tokenauth.http import TokenAuthDialect
 from server.facades.tokenauth.servicer import TokenAuthServicer
 from server.rest.app import RestApp
+from server.rest.local import LocalCalls
 from server.services.auth import AuthService
 from server.services.crypto import Cipher
 from server.services.descriptors import DescriptorService
@@ -201,10 +193,13 @@ class DatabaseWatcher:
 class DatastoreServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.hop_secret = secrets.token_hex(16)  # marks the REST shim's own calls (access log)
-        self._hop_dir = ""
         self.caches = CacheRegistry()  # every data cache of this server, handed to its services
         self.auth = AuthService(self.caches, token_days=settings.token_days)
+        # THE call rules, run by the gRPC server and by the REST shim's in-process calls,
+        # on one worker pool: one bound on concurrent calls and on database connections.
+        self.chain = CallChain(call_rules(self.auth))
+        self.handlers: dict[str, grpc.RpcMethodHandler] = {}  # what the shim calls in-process
+        self.workers = futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="grpc")
         self.sweeper = Sweeper(settings.sweep_interval_s)
         self.health = health.HealthServicer(experimental_non_blocking=True)
         self.watcher = DatabaseWatcher(self.health, ("", *SERVICE_NAMES), settings.health_interval_s)
@@ -215,14 +210,8 @@ class DatastoreServer:
 
     def _build_grpc(self) -> grpc.Server:
         server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="grpc"),
-            interceptors=[
-                StreamReaperInterceptor(),
-                ObserveInterceptor(self.hop_secret),
-                ErrorInterceptor(),
-                DbConnectionInterceptor(),
-                AuthInterceptor(self.auth),
-            ],
+            self.workers,
+            interceptors=[self.chain.interceptor()],
             options=[
                 # fail loudly if the port is taken, unless shared by `serve --workers N`
                 ("grpc.so_reuseport", 0 if self.settings.worker_index is None else 1),
@@ -254,7 +243,7 @@ class DatastoreServer:
             (dhis2_pb2_grpc.add_SharingServiceServicer_to_server, Dhis2SharingServicer(dhis2)),
         ]
         for add, servicer in registrations:
-            register(server, add, servicer)
+            register(server, add, servicer, self.handlers)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
         return server
@@ -278,25 +267,14 @@ class DatastoreServer:
             self.grpc_port = self.grpc_server.add_insecure_port(f"{bind_host}:{port}")
         if self.grpc_port == 0:
             raise OSError(f"cannot listen on {self.settings.grpc_addr}")
-        # The REST shim's hop to this server: a Unix socket in a directory only this
-        # user may enter, so it needs no TLS of its own and is never on the network.
-        self._hop_dir = tempfile.mkdtemp(prefix="datastore-hop-")
-        hop = f"unix:{self._hop_dir}/grpc.sock"
-        if self.grpc_server.add_insecure_port(hop) == 0:
-            raise OSError(f"cannot listen on {hop}")
         self.grpc_server.start()
         self.watcher.start()
         http_addr = None
         h_host = ""
         if self.settings.http_addr:
             h_host, h_port = split_addr(self.settings.http_addr)
-            app = RestApp(
-                hop,
-                service_descriptors(),
-                dialects=FACADE_DIALECTS,
-                hop_secret=self.hop_secret,
-                healthy=self.watcher.healthy,
-            )
+            calls = LocalCalls(self.chain, self.handlers, self.workers)
+            app = RestApp(service_descriptors(), calls, dialects=FACADE_DIALECTS, healthy=self.watcher.healthy)
             self.http = _HttpListener(h_host, h_port, app, tls, reuse_port=self.settings.worker_index is not None)
             self.http.start()
             self.http_port = self.http.port
@@ -317,5 +295,3 @@ class DatastoreServer:
             self.grpc_server.stop(grace).wait()
         if self.settings.runs_jobs:
             self.sweeper.stop()
-        if self._hop_dir:
-            shutil.rmtree(self._hop_dir, ignore_errors=True)

@@ -1,8 +1,13 @@
-"""Server interceptors, outermost first: errors -> database connection -> auth.
+"""The rules every call passes, written once for both ways in: a gRPC call and an
+in-process call of the REST shim run the very same wrapped behaviour.
 
-grpc's interceptor API returns a handler per call; each interceptor here wraps the
-handler's behaviour function (unary and server-streaming, the arities this API uses),
-so its code runs inside the call, in the worker thread.
+`call_rules()` is THE list, outermost first: observe (metrics, request id, access log)
+-> errors (the one error mapping) -> database connection -> authentication. A
+`CallChain` wraps each registered handler's behaviour (unary and server-streaming, the
+arities this API uses) with the rules that apply to its method, once per method; the
+gRPC server runs it as its only interceptor (`CallChain.interceptor()`), the REST shim
+calls `CallChain.wrap()` directly (server/rest/local.py). Outermost of all, for every
+method, the stream reaper (below). The rules run inside the call, in the worker thread.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import grpc
@@ -25,7 +30,7 @@ from server.storage.db import connection_errors, ensure_connection, settle, writ
 
 log = logging.getLogger(__name__)
 
-Behavior = Callable[[Any, grpc.ServicerContext], Any]
+Around = Callable[[grpc.ServicerContext], AbstractContextManager]
 
 # Methods that need no credentials: health, reflection and the token exchange itself.
 OPEN_METHOD_PREFIXES = (
@@ -38,49 +43,20 @@ OPEN_METHODS = frozenset(
 )
 
 
-HOP_HEADER = "x-datastore-hop"  # set by the REST shim on its calls to this listener
-USER_TRAILER = "x-datastore-user"  # who the caller was, told to the shim for its access log
-
-
 def is_open(method: str) -> bool:
     return method in OPEN_METHODS or method.startswith(OPEN_METHOD_PREFIXES)
 
 
-class _WrappingInterceptor(grpc.ServerInterceptor):
-    """Wraps unary and server-streaming behaviours with `around` (a context manager)."""
+class Rule:
+    """One rule of the chain. `bind` is asked once per method: the factory of the context
+    manager run around each of its calls, or None where the rule does not apply."""
 
-    def applies_to(self, method: str) -> bool:
-        return True
-
-    def around(self, context: grpc.ServicerContext, method: str) -> Any:  # pragma: no cover
+    def bind(self, method: str, streaming: bool) -> Around | None:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or not self.applies_to(method):
-            return handler
-        if handler.unary_unary:
-            inner = handler.unary_unary
-
-            def unary(request, context):
-                with self.around(context, method):
-                    return inner(request, context)
-
-            return handler._replace(unary_unary=unary)
-        if handler.unary_stream:
-            inner_stream = handler.unary_stream
-
-            def stream(request, context) -> Iterator[Any]:
-                with self.around(context, method):
-                    yield from inner_stream(request, context)
-
-            return handler._replace(unary_stream=stream)
-        return handler
 
 
 class _Around:
-    """Tiny context-manager base so each interceptor states only enter/exit."""
+    """Tiny context-manager base so each rule states only enter/exit."""
 
     def __enter__(self):
         return self
@@ -88,6 +64,200 @@ class _Around:
     def __exit__(self, exc_type, exc, tb):
         return False
 
+
+class Observe(Rule):
+    """go-grpc-prometheus metrics for every call, the x-request-id (taken or made, echoed
+    in the trailing metadata) and one access-log line per call - except in-process calls,
+    whose caller (the REST shim) writes the line itself, reading who called from the
+    call's record."""
+
+    def bind(self, method, streaming):
+        metrics = observability.GrpcCall(method, streaming)
+        return lambda context: _Observed(metrics, context, method)
+
+
+class _Observed(_Around):
+    def __init__(self, metrics: observability.GrpcCall, context: grpc.ServicerContext, method: str) -> None:
+        self.metrics, self.context, self.method = metrics, context, method
+        self.request_id = ""
+        for key, value in context.invocation_metadata():
+            if key == "x-request-id":
+                self.request_id = value
+        self.request_id = self.request_id or observability.new_request_id()
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+        self.metrics.started.inc()
+        local = isinstance(self.context, call_context.LocalContext)
+        self.record, self.token = call_context.begin_call(self.context.record if local else None)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        elapsed = time.perf_counter() - self.started
+        code = self.context.code()
+        if code is None:  # not aborted: done, or a stream the client walked away from
+            code = grpc.StatusCode.OK if exc is None else grpc.StatusCode.CANCELLED
+            if exc is not None and not isinstance(exc, GeneratorExit):
+                code = grpc.StatusCode.UNKNOWN
+        self.metrics.handled(code.name, elapsed)
+        # Echoed in the trailers: initial metadata of its own would cost a frame.
+        self.context.set_trailing_metadata(
+            (*(self.context.trailing_metadata() or ()), ("x-request-id", self.request_id))
+        )
+        if not isinstance(self.context, call_context.LocalContext):  # else the shim logs it, by HTTP route
+            observability.access("grpc", self.method, code.name, elapsed, self.record["user"], self.request_id)
+        call_context.end_call(self.token)
+        return False
+
+
+class Errors(Rule):
+    """The only place that aborts a call: DomainError -> its status, anything else ->
+    INTERNAL with a logged traceback and no internals on the wire."""
+
+    def bind(self, method, streaming):
+        return lambda context: _Guard(context, method)
+
+
+class _Guard(_Around):
+    def __init__(self, context: grpc.ServicerContext, method: str) -> None:
+        self.context, self.method = context, method
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, GeneratorExit):
+            return False
+        if isinstance(exc, DomainError):
+            if isinstance(exc, Unauthenticated):
+                observability.AUTH_FAILURES.labels(exc.reason).inc()
+            self.context.abort_with_status(status.to_status(exc))
+        log.error("unhandled error in %s", self.method, exc_info=(exc_type, exc, tb))
+        self.context.abort_with_status(status.internal_status())
+        return False  # pragma: no cover - abort raises
+
+
+class DbConnection(Rule):
+    """Makes sure the worker thread has an open connection (it stays open for reuse) and
+    turns a lost database connection into UNAVAILABLE."""
+
+    def bind(self, method, streaming):
+        return None if method.startswith(OPEN_METHOD_PREFIXES) else lambda context: _Conn()
+
+
+class _Conn(_Around):
+    def __enter__(self):
+        self.guard = connection_errors()
+        self.guard.__enter__()
+        try:
+            ensure_connection()
+            self.mark = write_mark()
+        except BaseException as exc:
+            if not self.guard.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            settle(self.mark)  # a call that wrote answers only once its commit is on disk
+        except Exception:
+            if exc is None:  # else the call's own error is the one to report
+                self.guard.__exit__(None, None, None)
+                raise
+        return self.guard.__exit__(exc_type, exc, tb)
+
+
+class Authenticate(Rule):
+    """Deny by default: every method but the open ones needs valid credentials. The
+    resolved Principal is available to servicers through api.context."""
+
+    def __init__(self, auth: AuthService) -> None:
+        self.auth = auth
+
+    def bind(self, method, streaming):
+        return None if is_open(method) else lambda context: _Auth(self.auth, context)
+
+
+class _Auth(_Around):
+    def __init__(self, auth: AuthService, context: grpc.ServicerContext) -> None:
+        self.auth, self.context, self.token = auth, context, None
+
+    def __enter__(self):
+        metadata = {k: v for k, v in self.context.invocation_metadata() if isinstance(v, str)}
+        principal = self.auth.authenticate(metadata)
+        self.token = call_context.set_principal(principal)
+        call_context.note_user(principal.username)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.token is not None:
+            call_context.reset_principal(self.token)
+        return False
+
+
+def call_rules(auth: AuthService) -> list[Rule]:
+    """THE rules, outermost first, that every call passes however it arrives."""
+    return [Observe(), Errors(), DbConnection(), Authenticate(auth)]
+
+
+class CallChain:
+    """Registered handlers wrapped in the rules, once per method."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = tuple(rules)
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = self._build(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def interceptor(self) -> grpc.ServerInterceptor:
+        """The chain as the gRPC server's one interceptor."""
+        return _ChainInterceptor(self)
+
+    def _build(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        streaming = handler.unary_stream is not None
+        if not (handler.unary_unary or streaming):
+            return handler  # client streaming is not used by this API
+        arounds = [a for rule in self.rules if (a := rule.bind(method, streaming)) is not None]
+        if streaming:
+            behaviour = handler.unary_stream
+            for around in reversed(arounds):
+                behaviour = _stream_within(around, behaviour)
+            return handler._replace(unary_stream=_reaped_stream(behaviour))
+        behaviour = handler.unary_unary
+        for around in reversed(arounds):
+            behaviour = _unary_within(around, behaviour)
+        return handler._replace(unary_unary=_reaped_unary(behaviour))
+
+
+class _ChainInterceptor(grpc.ServerInterceptor):
+    def __init__(self, chain: CallChain) -> None:
+        self.chain = chain
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        return None if handler is None else self.chain.wrap(handler_call_details.method, handler)
+
+
+def _unary_within(around: Around, inner: Callable) -> Callable:
+    def unary(request, context):
+        with around(context):
+            return inner(request, context)
+
+    return unary
+
+
+def _stream_within(around: Around, inner: Callable) -> Callable:
+    def stream(request, context) -> Iterator[Any]:
+        with around(context):
+            yield from inner(request, context)
+
+    return stream
+
+
+# ---------------------------------------------------------------- stream reaper
 
 _abandoned = threading.local()  # the stream this worker thread last ran and did not finish
 
@@ -110,35 +280,24 @@ def close_abandoned_stream() -> None:
             log.warning("closing an abandoned stream failed", exc_info=True)
 
 
-class StreamReaperInterceptor(grpc.ServerInterceptor):
-    """Outermost: every call first closes this thread's abandoned stream (above), and
-    every stream is held until it ends so the collector never closes it elsewhere."""
+def _reaped_unary(inner: Callable) -> Callable:
+    def unary(request, context):
+        close_abandoned_stream()
+        return inner(request, context)
 
-    def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        if handler.unary_unary:
-            inner = handler.unary_unary
+    return unary
 
-            def unary(request, context):
-                close_abandoned_stream()
-                return inner(request, context)
 
-            return handler._replace(unary_unary=unary)
-        if handler.unary_stream:
-            inner_stream = handler.unary_stream
+def _reaped_stream(inner: Callable) -> Callable:
+    def stream(request, context):
+        close_abandoned_stream()
+        return _Held(inner(request, context))
 
-            def stream(request, context):
-                close_abandoned_stream()
-                return _Held(inner_stream(request, context))
-
-            return handler._replace(unary_stream=stream)
-        return handler
+    return stream
 
 
 class _Held:
-    """A response stream registered as this thread's until it is exhausted."""
+    """A response stream registered as this thread's until it is exhausted or closed."""
 
     def __init__(self, stream: Iterator[Any]) -> None:
         self.stream = stream
@@ -155,145 +314,8 @@ class _Held:
             raise
         return item
 
-
-class ObserveInterceptor(_WrappingInterceptor):
-    """Outermost: go-grpc-prometheus metrics for every call, the x-request-id (taken or
-    made, echoed in the trailing metadata) and one access-log line per call - except the
-    REST shim's own hop, which the shim logs itself (marked by a per-process secret)."""
-
-    def __init__(self, hop_secret: str) -> None:
-        self.hop_secret = hop_secret
-        self._calls: dict[str, observability.GrpcCall] = {}
-
-    def intercept_service(self, continuation, handler_call_details):
-        method = handler_call_details.method
-        if method not in self._calls:
-            handler = continuation(handler_call_details)
-            if handler is None:
-                return None
-            self._calls[method] = observability.GrpcCall(method, streaming=handler.unary_stream is not None)
-        return super().intercept_service(continuation, handler_call_details)
-
-    class _Observed(_Around):
-        def __init__(self, metrics: observability.GrpcCall, context: grpc.ServicerContext, method: str, hop: str):
-            self.metrics, self.context, self.method = metrics, context, method
-            self.request_id, self.logged = "", True
-            for key, value in context.invocation_metadata():
-                if key == "x-request-id":
-                    self.request_id = value
-                elif key == HOP_HEADER:
-                    self.logged = value != hop
-            self.request_id = self.request_id or uuid.uuid4().hex
-
-        def __enter__(self):
-            self.started = time.perf_counter()
-            self.metrics.started.inc()
-            self.record, self.token = call_context.begin_call()
-            return self
-
-        def __exit__(self, exc_type, exc, tb):
-            elapsed = time.perf_counter() - self.started
-            code = self.context.code()
-            if code is None:  # not aborted: done, or a stream the client walked away from
-                code = grpc.StatusCode.OK if exc is None else grpc.StatusCode.CANCELLED
-                if exc is not None and not isinstance(exc, GeneratorExit):
-                    code = grpc.StatusCode.UNKNOWN
-            self.metrics.handled(code.name, elapsed)
-            # Echoed in the trailers: initial metadata of its own would cost a frame.
-            trailers = (*(self.context.trailing_metadata() or ()), ("x-request-id", self.request_id))
-            if self.logged:
-                user = self.record["user"]
-                observability.access("grpc", self.method, code.name, elapsed, user, self.request_id)
-            else:  # the shim's hop: it logs the call, and wants to know who made it
-                trailers += ((USER_TRAILER, self.record["user"]),)
-            self.context.set_trailing_metadata(trailers)
-            call_context.end_call(self.token)
-            return False
-
-    def around(self, context, method):
-        return self._Observed(self._calls[method], context, method, self.hop_secret)
-
-
-class ErrorInterceptor(_WrappingInterceptor):
-    """The only place that aborts a call: DomainError -> its status, anything else ->
-    INTERNAL with a logged traceback and no internals on the wire."""
-
-    class _Guard(_Around):
-        def __init__(self, context: grpc.ServicerContext, method: str) -> None:
-            self.context, self.method = context, method
-
-        def __exit__(self, exc_type, exc, tb):
-            if exc is None or isinstance(exc, GeneratorExit):
-                return False
-            if isinstance(exc, DomainError):
-                if isinstance(exc, Unauthenticated):
-                    observability.AUTH_FAILURES.labels(exc.reason).inc()
-                self.context.abort_with_status(status.to_status(exc))
-            log.error("unhandled error in %s", self.method, exc_info=(exc_type, exc, tb))
-            self.context.abort_with_status(status.internal_status())
-            return False  # pragma: no cover - abort raises
-
-    def around(self, context, method):
-        return self._Guard(context, method)
-
-
-class DbConnectionInterceptor(_WrappingInterceptor):
-    """Makes sure the worker thread has an open connection (it stays open for reuse) and
-    turns a lost database connection into UNAVAILABLE."""
-
-    def applies_to(self, method: str) -> bool:
-        return not method.startswith(OPEN_METHOD_PREFIXES)
-
-    class _Conn(_Around):
-        def __enter__(self):
-            self.guard = connection_errors()
-            self.guard.__enter__()
-            try:
-                ensure_connection()
-                self.mark = write_mark()
-            except BaseException as exc:
-                if not self.guard.__exit__(type(exc), exc, exc.__traceback__):
-                    raise
-            return self
-
-        def __exit__(self, exc_type, exc, tb):
-            try:
-                settle(self.mark)  # a call that wrote answers only once its commit is on disk
-            except Exception:
-                if exc is None:  # else the call's own error is the one to report
-                    self.guard.__exit__(None, None, None)
-                    raise
-            return self.guard.__exit__(exc_type, exc, tb)
-
-    def around(self, context, method):
-        return self._Conn()
-
-
-class AuthInterceptor(_WrappingInterceptor):
-    """Deny by default: every method but the open ones needs valid credentials. The
-    resolved Principal is available to servicers through api.context."""
-
-    def __init__(self, auth: AuthService) -> None:
-        self.auth = auth
-
-    def applies_to(self, method: str) -> bool:
-        return not is_open(method)
-
-    class _Auth(_Around):
-        def __init__(self, auth: AuthService, context: grpc.ServicerContext) -> None:
-            self.auth, self.context, self.token = auth, context, None
-
-        def __enter__(self):
-            metadata = {k: v for k, v in self.context.invocation_metadata() if isinstance(v, str)}
-            principal = self.auth.authenticate(metadata)
-            self.token = call_context.set_principal(principal)
-            call_context.note_user(principal.username)
-            return self
-
-        def __exit__(self, exc_type, exc, tb):
-            if self.token is not None:
-                call_context.reset_principal(self.token)
-            return False
-
-    def around(self, context, method):
-        return self._Auth(self.auth, context)
+    def close(self) -> None:
+        """Closes the stream now, on this thread (the in-process caller's way to leave)."""
+        if getattr(_abandoned, "stream", None) is self.stream:
+            _abandoned.stream = None
+        self.stream.close()

@@ -4,8 +4,11 @@ grpcio answers a request its deserializer cannot parse with INTERNAL ("Exception
 deserializing request!") before any interceptor runs, so a malformed message would look
 like a server fault and would skip authentication. Here every generated handler gets a
 deserializer that never raises: it hands a `Malformed` marker to the behaviour, which
-raises InvalidArgument from inside the call, after the interceptors (authentication
-first, then the one error mapping) have run.
+raises InvalidArgument from inside the call, after the call rules (authentication
+first, then the one error mapping: server/api/interceptors.py) have run.
+
+`register` can also note each handler by its full method name: the REST shim calls
+exactly these handlers in-process (server/rest/local.py).
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ def _wrap(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
 class _Registrar:
     """Stands in for the grpc.Server a generated add_*_to_server function is given."""
 
-    def __init__(self, server: grpc.Server) -> None:
-        self.server = server
+    def __init__(self, server: grpc.Server, handlers: dict[str, grpc.RpcMethodHandler] | None) -> None:
+        self.server, self.handlers = server, handlers
 
     def add_generic_rpc_handlers(self, handlers) -> None:
         pass  # add_registered_method_handlers below registers both forms
@@ -69,8 +72,16 @@ class _Registrar:
         wrapped = {name: _wrap(h) for name, h in handlers.items()}
         self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, wrapped),))
         self.server.add_registered_method_handlers(service, wrapped)
+        if self.handlers is not None:
+            self.handlers.update({f"/{service}/{name}": h for name, h in wrapped.items()})
 
 
-def register(server: grpc.Server, add: Callable[[Any, Any], None], servicer: Any) -> None:
-    """`add(servicer, server)` for a generated add_*_Servicer_to_server, with safe decoding."""
-    add(servicer, _Registrar(server))
+def register(
+    server: grpc.Server,
+    add: Callable[[Any, Any], None],
+    servicer: Any,
+    handlers: dict[str, grpc.RpcMethodHandler] | None = None,
+) -> None:
+    """`add(servicer, server)` for a generated add_*_Servicer_to_server, with safe decoding;
+    the handlers registered are also put in `handlers` ("/package.Service/Method": handler)."""
+    add(servicer, _Registrar(server, handlers))

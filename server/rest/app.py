@@ -1,34 +1,36 @@
-"""The REST shim: a plain ASGI app that transcodes HTTP/JSON to gRPC calls.
+"""The REST shim: a plain ASGI app that transcodes HTTP/JSON to gRPC method calls.
 
 Routes come only from the google.api.http rules in the compiled descriptors of the
-services given (no route is written here). Each request is matched, turned into the
-method's request message, sent over a gRPC channel to the server's own gRPC listener
-(so every call passes the same interceptors: auth, errors), and the response message is
-written as JSON; errors are rendered by the dialect of the matched service.
+services given (no route is written here). Each request is matched and turned into the
+method's request message; the method's registered handler runs in-process through the
+same call rules as a gRPC call (authentication, the one error mapping, database
+connection, metrics: server/rest/local.py), off the event loop; the response message is
+written as JSON (a stream as a JSON array, as its messages arrive); errors are rendered
+by the dialect of the matched service.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import grpc
-from google.protobuf import empty_pb2, message_factory
+from google.protobuf import empty_pb2
 from google.protobuf.descriptor import ServiceDescriptor
-from google.rpc import status_pb2
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from server import observability
-from server.api.interceptors import HOP_HEADER, USER_TRAILER, is_open
+from server.api.interceptors import is_open
 from server.rest import openapi
 from server.rest.dialects import Dialect, Problem, registry
+from server.rest.local import CALL_TIMEOUT_S, LocalCalls, RpcError, deadline_exceeded
 from server.rest.rules import Route, Router, routes_for
 from server.rest.transcode import TranscodeError, build_request, to_json
 
@@ -39,33 +41,32 @@ OPENAPI_PATH = "/openapi.json"
 METRICS_PATH = "/metrics"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 16 * 1024 * 1024  # as the gRPC listener's message limit
-CALL_TIMEOUT_S = 60.0
 WHO_AM_I = "/datastore.v1.AuthService/GetCurrentUser"  # checks credentials and nothing else
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one a call
 
 
 class RestApp:
     def __init__(
         self,
-        grpc_target: str,
         services: list[ServiceDescriptor],
+        calls: LocalCalls,
         *,
         dialects: Iterable[Dialect] = (),
         max_body: int = MAX_BODY_BYTES,
-        hop_secret: str = "",
         healthy: Callable[[], bool] = lambda: True,
     ) -> None:
-        self.grpc_target = grpc_target
-        self.hop_secret, self.healthy = hop_secret, healthy
+        self.calls, self.healthy = calls, healthy
         self.routes = routes_for(services)
         self.router = Router(self.routes)
         self.dialects = registry(dialects)
         unknown = {r.dialect for r in self.routes} - self.dialects.keys()
         if unknown:  # fail at start-up, not on the first request
             raise ValueError(f"unknown http_dialect {sorted(unknown)}; known: {sorted(self.dialects)}")
+        for route in self.routes:
+            if not calls.knows(route.grpc_path):
+                raise ValueError(f"no handler registered for {route.grpc_path}")
         self.max_body = max_body
         self._openapi: bytes | None = None  # built on first request
-        self._channel: grpc.aio.Channel | None = None
-        self._calls: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ ASGI
 
@@ -81,41 +82,15 @@ class RestApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._channel is not None:
-                    await self._channel.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-    def channel(self) -> grpc.aio.Channel:
-        if self._channel is None:  # created inside the server's event loop
-            self._channel = grpc.aio.insecure_channel(
-                self.grpc_target,
-                options=[
-                    ("grpc.max_receive_message_length", MAX_BODY_BYTES),
-                    ("grpc.max_send_message_length", MAX_BODY_BYTES),
-                ],
-            )
-        return self._channel
-
-    def _callable(self, route: Route):
-        call = self._calls.get(route.grpc_path)
-        if call is None:
-            response_class = message_factory.GetMessageClass(route.method.output_type)
-            factory = self.channel().unary_stream if route.server_streaming else self.channel().unary_unary
-            call = factory(
-                route.grpc_path,
-                request_serializer=lambda m: m.SerializeToString(),
-                response_deserializer=response_class.FromString,
-            )
-            self._calls[route.grpc_path] = call
-        return call
 
     async def _http(self, scope, receive, send) -> None:
         """One request: its x-request-id (taken or made, echoed), metrics by route
         template and one access-log line around the dispatch."""
         started = time.perf_counter()
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        call = _Call(given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex)
+        call = _Call(given if _REQUEST_ID.fullmatch(given) else observability.new_request_id())
 
         async def send_with_id(message) -> None:
             if message["type"] == "http.response.start":
@@ -128,8 +103,7 @@ class RestApp:
         finally:
             elapsed = time.perf_counter() - started
             method = scope["method"].upper()
-            observability.HTTP_REQUESTS.labels(call.dialect, call.route, method, str(call.status)).inc()
-            observability.HTTP_SECONDS.labels(call.dialect, call.route).observe(elapsed)
+            observability.http_request(call.dialect, call.route, method, call.status, elapsed)
             if call.route not in (METRICS_PATH, HEALTH_PATH):
                 observability.access("http", f"{method} {call.route}", call.status, elapsed, call.user, call.request_id)
 
@@ -145,13 +119,16 @@ class RestApp:
         dialect = self.dialects[match.route.dialect if match else (self.router.dialect_for_path(path) or "google")]
         call.dialect, call.route = dialect.name, match.route.template if match else "-"
         headers = dict(scope["headers"])
-        metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)
-        metadata += (("x-request-id", call.request_id), (HOP_HEADER, self.hop_secret))
         open_route = match is not None and is_open(match.route.grpc_path)
+        metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)
+        if open_route and not _carriable(metadata):
+            metadata = ()  # the method reads no credentials; gRPC could not have carried these
+        metadata += (("x-request-id", call.request_id),)
+        call.peer = _peer(scope.get("client"))
         try:
             if match is None:
                 raise _Refused(_no_route(method, path, self.router.allowed(path)))
-            if not open_route and not _has_credentials(headers):
+            if not open_route and not (_has_credentials(headers) and _carriable(metadata)):
                 raise _Refused(None)  # nothing to read before the 401 below
             body = _as_json_body(await self._body(receive, headers), headers.get(b"content-type", b""))
             if body is None:
@@ -168,20 +145,25 @@ class RestApp:
             if_match = headers.get(b"if-match")
             if if_match and "etag" in request.DESCRIPTOR.fields_by_name and not request.etag:
                 request.etag = if_match.decode("latin-1")  # AIP-154 etag field <- If-Match
-            payload = await self._invoke(match.route, request, metadata, call)
+            if match.route.server_streaming:
+                await self._stream(send, receive, match.route, request, metadata, call)
+                return
+            payload, call.user = await self.calls.unary(
+                match.route.grpc_path, request, metadata, _Render(match.route.response_body).data, call.peer
+            )
         except (_Refused, TranscodeError, _BodyTooLarge) as exc:
             # Refused before the call: who is asking is checked first, so anonymous or
             # badly authenticated junk is 401, as the method itself would answer.
-            problem = None if open_route else await self._authentication_problem(metadata)
+            problem = None if open_route else await self._authentication_problem(metadata, call.peer)
             if problem is None:
                 problem = _problem_of(exc, self.max_body)
                 if isinstance(exc, TranscodeError) and match is not None:
                     problem = dialect.request_problem(problem, match.variables)
             await self._send_problem(send, dialect, problem)
             return
-        except grpc.aio.AioRpcError as err:
-            call.user = _user_of(err.trailing_metadata())
-            problem = Problem.from_status(err.code(), err.details() or "", _status_of(err))
+        except RpcError as err:
+            call.user = err.user
+            problem = Problem.from_status(err.code, err.details, err.status)
             if problem.code == grpc.StatusCode.ABORTED and headers.get(b"if-match"):
                 problem.http_status = 412  # the If-Match precondition failed (RFC 9110)
             await self._send_problem(send, dialect, problem)
@@ -196,18 +178,20 @@ class RestApp:
         etag = _etag_of(payload)
         await _send_json(send, status, dialect.success_body(payload, status), {"etag": f'"{etag}"'} if etag else None)
 
-    async def _authentication_problem(self, metadata) -> Problem | None:
-        """What the gRPC listener's authentication says of these credentials: None when
-        they are valid, else its error (401; 503 while the database is unreachable)."""
-        call = self.channel().unary_unary(
-            WHO_AM_I,
-            request_serializer=lambda m: m.SerializeToString(),
-            response_deserializer=lambda data: data,
-        )
+    async def _authentication_problem(self, metadata, peer: str) -> Problem | None:
+        """What the methods' authentication says of these credentials: None when they
+        are valid, else its error (401; 503 while the database is unreachable)."""
+        if not _carriable(metadata):
+            observability.AUTH_FAILURES.labels("CREDENTIALS_MALFORMED").inc()
+            return Problem(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "credentials may hold printable ASCII characters only",
+                reason="CREDENTIALS_MALFORMED",
+            )
         try:
-            await call(empty_pb2.Empty(), metadata=metadata, timeout=CALL_TIMEOUT_S)
-        except grpc.aio.AioRpcError as err:
-            return Problem.from_status(err.code(), err.details() or "", _status_of(err))
+            await self.calls.unary(WHO_AM_I, empty_pb2.Empty(), metadata, _nothing, peer)
+        except RpcError as err:
+            return Problem.from_status(err.code, err.details, err.status)
         return None
 
     async def _send_open(self, send, path: str) -> None:
@@ -228,14 +212,46 @@ class RestApp:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _invoke(self, route: Route, request, metadata, call: _Call) -> Any:
-        rpc = self._callable(route)(request, metadata=metadata, timeout=CALL_TIMEOUT_S)
-        if route.server_streaming:
-            payload: Any = [to_json(m, route.response_body) async for m in rpc]
-        else:
-            payload = to_json(await rpc, route.response_body)
-        call.user = _user_of(await rpc.trailing_metadata())
-        return payload
+    async def _stream(self, send, receive, route: Route, request, metadata, call: _Call) -> None:
+        """A server-streaming call as one JSON array, written as its messages arrive.
+        Raises RpcError for a failure before anything was sent (the usual error
+        response); after that, a failure drops the connection with the array open, so
+        no client takes a cut stream for a whole one. A client that leaves closes it."""
+        pipe = self.calls.stream(route.grpc_path, request, metadata, _Render(route.response_body).chunk, call.peer)
+        watcher = asyncio.ensure_future(_when_disconnected(receive, pipe.close))
+        started = False
+        try:
+            async with asyncio.timeout(CALL_TIMEOUT_S):
+                chunks = await pipe.take()
+                if pipe.closed:
+                    call.status = 499  # the client left first (nginx's number for it)
+                    return
+                if pipe.ended:  # all there before the first write: one plain response
+                    if pipe.error is not None:
+                        raise pipe.error
+                    body = b"[" + b",".join(chunks) + b"]"
+                    await _send_bytes(send, route.success_status, body)
+                    return
+                start = [(b"content-type", b"application/json")]
+                await send({"type": "http.response.start", "status": route.success_status, "headers": start})
+                started = True
+                await send({"type": "http.response.body", "body": b"[" + b",".join(chunks), "more_body": True})
+                while chunks := await pipe.take():
+                    await send({"type": "http.response.body", "body": b"," + b",".join(chunks), "more_body": True})
+            if pipe.error is not None:
+                log.warning(
+                    "stream %s failed after its response started (%s); connection dropped", call.route, pipe.error
+                )
+            elif not pipe.closed:
+                await send({"type": "http.response.body", "body": b"]"})
+        except TimeoutError:
+            if not started:
+                raise deadline_exceeded() from None
+            log.warning("stream %s passed its deadline after its response started; connection dropped", call.route)
+        finally:
+            pipe.close()
+            watcher.cancel()
+            call.user = pipe.context.user
 
     async def _body(self, receive, headers: dict[bytes, bytes]) -> bytes:
         declared = headers.get(b"content-length")
@@ -286,13 +302,40 @@ class _Call:
     route: str = "-"  # the rule's template: bounded label values, never the raw path
     user: str = "-"
     status: int = 0
+    peer: str = ""
 
 
-def _user_of(trailing_metadata) -> str:
-    for key, value in trailing_metadata or ():
-        if key == USER_TRAILER:
-            return value
-    return "-"
+class _Render:
+    """A response message as JSON data (unary) or as the bytes of one array item
+    (stream); run in the worker thread with the call."""
+
+    def __init__(self, response_body: str) -> None:
+        self.response_body = response_body
+
+    def data(self, message) -> Any:
+        return to_json(message, self.response_body)
+
+    def chunk(self, message) -> bytes:
+        return _JSON.encode(to_json(message, self.response_body)).encode()
+
+
+def _nothing(message) -> None:
+    return None
+
+
+def _peer(client: tuple[str, int] | None) -> str:
+    """The HTTP client as grpc names a peer (ServicerContext.peer)."""
+    if not client:
+        return ""
+    host, port = client[0], client[1]
+    return f"ipv6:[{host}]:{port}" if ":" in host else f"ipv4:{host}:{port}"
+
+
+async def _when_disconnected(receive, callback: Callable[[], None]) -> None:
+    """Calls back once the HTTP client has gone (the request body is read by then)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    callback()
 
 
 class _Refused(Exception):
@@ -300,6 +343,15 @@ class _Refused(Exception):
 
     def __init__(self, problem: Problem | None) -> None:
         self.problem = problem
+
+
+_PRINTABLE = re.compile(r"[\x20-\x7e]*")  # what a gRPC metadata value may hold
+
+
+def _carriable(metadata: tuple[tuple[str, str], ...]) -> bool:
+    """Whether every value could travel as gRPC metadata, so the methods' authentication
+    may read it as it reads a gRPC caller's (it never sees other characters)."""
+    return all(_PRINTABLE.fullmatch(value) for _, value in metadata)
 
 
 def _has_credentials(headers: dict[bytes, bytes]) -> bool:
@@ -357,15 +409,11 @@ def _as_json_body(body: bytes, content_type: bytes) -> bytes | None:
     return None
 
 
-def _status_of(err: grpc.aio.AioRpcError) -> status_pb2.Status | None:
-    for key, value in err.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            return status_pb2.Status.FromString(value)
-    return None
-
-
 async def _send_json(send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    await _send_bytes(send, status, _JSON.encode(body).encode(), headers)
+
+
+async def _send_bytes(send, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     raw_headers += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})

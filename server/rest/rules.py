@@ -189,11 +189,22 @@ class Router:
         self.by_method: dict[str, list[Route]] = {}
         for r in self.routes:
             self.by_method.setdefault(r.http_method, []).append(r)
+        self._by_length: dict[tuple[str, int], list[Route]] = {}
+
+    def _candidates(self, http_method: str, length: int) -> list[Route]:
+        """The routes of a method that can match a path of `length` segments, in rank
+        order (so the first match is still the preferred one)."""
+        found = self._by_length.get((http_method, length))
+        if found is None:
+            found = [r for r in self.by_method.get(http_method, ()) if _fits(r, length)]
+            if http_method in self.by_method and length <= 64:
+                self._by_length[(http_method, length)] = found
+        return found
 
     def match(self, http_method: str, raw_path: str) -> Match | None:
         parts = raw_path.lstrip("/").split("/") if raw_path != "/" else []
         for candidate in (parts, [*parts, ""]):  # a missing trailing "/" is forgiven
-            for route in self.by_method.get(http_method, ()):
+            for route in self._candidates(http_method, len(candidate)):
                 variables = _match(route, candidate)
                 if variables is not None:
                     return Match(route, variables)
@@ -221,6 +232,14 @@ class Router:
         return best
 
 
+def _fits(route: Route, length: int) -> bool:
+    """Whether a path of `length` segments has the route's length (** takes one or more)."""
+    segs = route.segments
+    if segs and segs[-1].kind == DSTAR:
+        return length >= len(segs)
+    return length == len(segs)
+
+
 def _match(route: Route, parts: list[str]) -> dict[str, str] | None:
     if route.verb:
         if not parts or not parts[-1].endswith(":" + route.verb):
@@ -234,7 +253,7 @@ def _match(route: Route, parts: list[str]) -> dict[str, str] | None:
     elif len(parts) != len(segs):
         return None
     for i, seg in enumerate(segs):
-        if seg.kind == LIT and unquote(parts[i]) != seg.literal:
+        if seg.kind == LIT and parts[i] != seg.literal and unquote(parts[i]) != seg.literal:
             return None
         if seg.kind == STAR and not parts[i]:
             return None

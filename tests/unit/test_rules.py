@@ -53,3 +53,32 @@ def test_duplicates_fail_at_start_up(monkeypatch):
     routes_for(services)  # the real API compiles
     with pytest.raises(TemplateError, match="duplicates"):
         routes_for(services + services[:1])
+
+
+def test_matching_by_length_picks_what_a_scan_of_every_route_picks():
+    """The router looks only at routes of the path's length; the first match must be the
+    one a scan of all routes in rank order finds, for every path the API serves."""
+    from server.rest.rules import _match
+
+    routes = routes_for(service_descriptors())
+    router = Router(routes)
+    paths = set()
+    for r in routes:
+        concrete = "/".join("x" if s.kind != LIT else s.literal for s in r.segments)
+        paths |= {
+            "/" + concrete + (f":{r.verb}" if r.verb else ""),
+            "/" + concrete + "/extra/more",
+            "/" + concrete + "/",
+        }
+    for method in {r.http_method for r in routes} | {"BREW"}:
+        for path in sorted(paths):
+            parts = path.lstrip("/").split("/")
+            expected = None
+            for candidate in (parts, [*parts, ""]):
+                expected = next(
+                    (r for r in router.routes if r.http_method == method and _match(r, candidate) is not None), None
+                )
+                if expected or parts[-1] == "":
+                    break
+            found = router.match(method, path)
+            assert (found.route if found else None) is expected, (method, path)
