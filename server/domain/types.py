@@ -36,7 +36,7 @@ class UserRef:
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller, resolved once per call by the auth interceptor."""
+    """The authenticated caller, resolved once per call by the authentication call rule."""
 
     user_id: int
     username: str

@@ -7,7 +7,6 @@ that compare secrets use hmac.compare_digest or argon2's own constant-time verif
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import secrets
 import threading
@@ -143,7 +142,7 @@ class AuthService:
     def _by_basic(self, credentials: str) -> t.Principal:
         try:
             decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # bad base64 (binascii.Error), non-ASCII text, or not UTF-8
             raise Unauthenticated("malformed Basic credentials", reason="CREDENTIALS_MALFORMED") from None
         username, sep, password = decoded.partition(":")
         if not sep:

@@ -159,3 +159,16 @@ def test_password_guessing_is_throttled(harness):
         assert r.status_code == 429 and "retry in" in r.json()["detail"]
     harness.server.auth.guard.succeeded("victim")  # as the wait running out would
     assert anon.call(anon.auth.CreateToken, a.CreateTokenRequest(username="victim", password=PASSWORD)).token
+
+
+def test_non_ascii_basic_credentials_are_malformed_not_a_fault(harness):
+    """Neither gRPC metadata nor the shim lets such a header through; the service refuses
+    it on its own too (base64 of a non-ASCII string raises ValueError)."""
+    import pytest
+
+    from server.domain.errors import Unauthenticated
+
+    for header in ("Basic café", "Basic \udcff", "Basic !!!!"):
+        with pytest.raises(Unauthenticated) as caught:
+            harness.server.auth.authenticate({"authorization": header})
+        assert caught.value.reason == "CREDENTIALS_MALFORMED"
