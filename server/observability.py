@@ -222,6 +222,13 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO, worker: int 
     logging.captureWarnings(True)
 
 
+def flush_logs() -> None:
+    """Writes every record logged so far before returning."""
+    writer = _writer
+    if writer is not None:
+        writer.flush()
+
+
 def _stop_writer() -> None:
     global _writer
     writer, _writer = _writer, None
@@ -242,6 +249,7 @@ class _LogWriter:
         self.handler = handler
         self.records: queue.SimpleQueue = queue.SimpleQueue()
         self.wake = threading.Event()
+        self._lock = threading.Lock()  # the writer thread and flush() take turns
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
         self._thread.start()
@@ -253,7 +261,16 @@ class _LogWriter:
             self._write_queued()
         self._write_queued()
 
+    def flush(self) -> None:
+        """Writes what is queued now, on the caller's thread (so a direct write to stderr
+        after it comes after these lines)."""
+        self._write_queued()
+
     def _write_queued(self) -> None:
+        with self._lock:
+            self._write_locked()
+
+    def _write_locked(self) -> None:
         lines = []
         while True:
             try:

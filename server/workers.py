@@ -27,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from server import observability
 from server.config import Settings, split_addr
 
 log = logging.getLogger("datastore.workers")
@@ -199,6 +200,7 @@ class Supervisor:
                 self.stopping.wait(0.05)
         except WorkerFailure as exc:
             self._drain()
+            observability.flush_logs()  # the reason is the last line, after the drain's
             print(f"error: {exc}", file=sys.stderr, flush=True)
             return 1
         return 0 if self._drain() else 1
