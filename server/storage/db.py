@@ -166,7 +166,7 @@ def exclusive(lock_id: int) -> Iterator[bool]:
     database; only one runs the job, the others skip this round). SQLite: one file, one
     machine; concurrent writers already serialize, so every caller may proceed.
     """
-    if not isinstance(database.obj, peewee.PostgresqlDatabase):
+    if is_sqlite():
         yield True
         return
     acquired = database.execute_sql("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone()[0]

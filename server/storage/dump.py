@@ -100,7 +100,7 @@ def _rows(model: type[peewee.Model], where: peewee.Expression | None) -> Iterato
 
 
 def _snapshot() -> None:
-    if isinstance(database.obj, peewee.PostgresqlDatabase):
+    if not is_sqlite():
         database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
 
@@ -182,7 +182,7 @@ def _flush(model: type[peewee.Model], rows: list[dict], first_line: int) -> None
 
 def _reset_sequences() -> None:
     """PostgreSQL: serial sequences past the imported ids, so new rows do not collide."""
-    if not isinstance(database.obj, peewee.PostgresqlDatabase):
+    if is_sqlite():
         return
     for model in TABLES:
         pk = model._meta.primary_key

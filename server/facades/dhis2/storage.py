@@ -22,7 +22,7 @@ from server.domain.errors import AlreadyExists
 from server.facades.dhis2 import rule
 from server.query.sql import Compiler
 from server.storage.cache import Cache
-from server.storage.db import database, now_ms
+from server.storage.db import database, is_sqlite, now_ms
 from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, Group, NamespaceProtection, User
 from server.storage.users import user_refs
 
@@ -139,11 +139,7 @@ def _stored(value: Any, encrypted: bool) -> Any:
         return None
     if value is None:
         null = Value("null", converter=False)
-        return (
-            Cast(null, "jsonb")
-            if isinstance(getattr(database, "obj", database), peewee.PostgresqlDatabase)
-            else fn.json(null)
-        )
+        return fn.json(null) if is_sqlite() else Cast(null, "jsonb")
     return value
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import peewee
 from peewee import fn
 
 from server.domain import types as t
 from server.domain.errors import NotFound
 from server.storage import descriptors, entries
 from server.storage.cache import Cache
-from server.storage.db import database, now_ms
+from server.storage.db import is_sqlite, now_ms
 from server.storage.models import KIND_MAKE, DataStructure, Descriptor, Entry, MakeStore
 
 
@@ -61,11 +60,7 @@ def _usage(descriptor_ids: list[int]) -> dict[int, tuple[int, int]]:
     """descriptor id -> (live records, bytes of their JSON values)."""
     if not descriptor_ids:
         return {}
-    size = (
-        fn.LENGTH(Entry.value)
-        if isinstance(database.obj, peewee.SqliteDatabase)
-        else fn.OCTET_LENGTH(Entry.value.cast("text"))
-    )
+    size = fn.LENGTH(Entry.value) if is_sqlite() else fn.OCTET_LENGTH(Entry.value.cast("text"))
     rows = (
         Entry.select(Entry.descriptor, fn.COUNT(Entry.id), fn.COALESCE(fn.SUM(size), 0))
         .where(Entry.descriptor.in_(descriptor_ids) & ~Entry.deleted)
@@ -155,7 +150,7 @@ def get_record_for_update(d: t.Descriptor, customer_id: int, key: str) -> t.Reco
     query = Entry.select(Entry.key, Entry.value).where(
         entries.scope(d, customer_id) & (Entry.key == key) & ~Entry.deleted
     )
-    if not isinstance(database.obj, peewee.SqliteDatabase):
+    if not is_sqlite():
         query = query.for_update()  # SQLite: the caller's BEGIN IMMEDIATE already locks
     row = query.tuples().first()
     return t.Record(*row) if row else None
