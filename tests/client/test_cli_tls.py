@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
-
+from tests import test_tls
 from tests.procs import DATASTORE, cli, environment, serve
 
-tls = pytest.importorskip("tests.test_tls", reason="the server's TLS options (tests/test_tls.py) are not there")
-pki = tls.pki  # its fixture: a CA, a server and a client certificate
+pki = test_tls.pki  # its fixture: a CA, a server and a client certificate
 
 
 def test_data_commands_over_mutual_tls(process_db, pki):
