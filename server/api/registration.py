@@ -20,6 +20,7 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from server.domain.errors import InvalidArgument
+from server.domain.names import TOO_DEEP_FOR_PROTOBUF
 
 
 class Malformed:
@@ -34,7 +35,10 @@ def _safe(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
         try:
             return deserialize(data)
         except (DecodeError, RecursionError, ValueError) as exc:
-            return Malformed(str(exc) or type(exc).__name__)
+            why = str(exc) or type(exc).__name__
+            if "MaxDepth" in why or isinstance(exc, RecursionError):
+                why = TOO_DEEP_FOR_PROTOBUF
+            return Malformed(why)
 
     return parse
 

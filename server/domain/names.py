@@ -13,6 +13,19 @@ STORE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DESCRIPTION_MAX = 1024
 KEY_MAX = 255
 VALUE_MAX_BYTES = 1024 * 1024  # 1 MiB of JSON text per value
+# Objects and arrays nested in a value, at most. Values travel as google.protobuf.Value,
+# which spends 3 message levels per object (Struct, its map entry, Value) and 2 per
+# array, and protobuf decoders (C++, Java, Python/upb) refuse more than 100 nested
+# messages. The deepest answer that carries stored values, a DHIS2 namespace query
+# (result -> entries -> entry -> value), decodes with values up to 30 deep, so every
+# value accepted here can be read back by every gRPC client (tests/grpc/test_value_depth.py).
+VALUE_MAX_DEPTH = 30
+PROTOBUF_MAX_DEPTH = 100
+# What a request deeper than protobuf can decode is told (gRPC, and REST bodies).
+TOO_DEEP_FOR_PROTOBUF = (
+    f"it nests more than protobuf's {PROTOBUF_MAX_DEPTH} levels of messages "
+    f"(a JSON value may nest objects and arrays at most {VALUE_MAX_DEPTH} deep)"
+)
 BULK_MAX = 1000
 PAGE_DEFAULT = 25
 PAGE_MAX = 1000
@@ -43,10 +56,33 @@ def check_key(key: str, field: str = "key") -> str:
     return key
 
 
-def check_value_size(value: Any, field: str = "value") -> None:
+def check_value_limits(value: Any, field: str = "value") -> None:
+    """Every stored JSON value passes here: at most VALUE_MAX_BYTES of JSON text and
+    VALUE_MAX_DEPTH levels of nesting."""
     size = len(json.dumps(value, separators=(",", ":")))
     if size > VALUE_MAX_BYTES:
         raise InvalidArgument.for_field(field, f"is {size} bytes of JSON, more than the limit of {VALUE_MAX_BYTES}")
+    depth = nesting(value)
+    if depth > VALUE_MAX_DEPTH:
+        raise InvalidArgument.for_field(
+            field, f"nests objects and arrays {depth} levels deep, more than the limit of {VALUE_MAX_DEPTH}"
+        )
+
+
+def nesting(value: Any) -> int:
+    """How deep objects and arrays nest in a JSON value: 0 for a scalar, 1 for {"a": 1}.
+    Level by level, without recursion (a 1 MiB value of 20k objects: ~15 ms)."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        deeper = []
+        for node in level:
+            for child in node.values() if isinstance(node, dict) else node:
+                if isinstance(child, (dict, list)):
+                    deeper.append(child)
+        level = deeper
+    return depth
 
 
 def check_limit(limit: int, offset: int, *, maximum: int = PAGE_MAX) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from server.domain.names import TOO_DEEP_FOR_PROTOBUF
 from server.rest.rules import Route
 
 _INT_TYPES = {
@@ -257,13 +258,10 @@ def _apply_body(message: Message, route: Route, body: bytes, parsing: Parsing) -
     except json_format.ParseError as exc:
         text = _clean(str(exc))
         if "recursion depth" in text:
-            text = f"nests deeper than {_MAX_DEPTH} levels"
+            text = TOO_DEEP_FOR_PROTOBUF
         raise TranscodeError(f"request body: {text}", "body") from None
     except (ValueError, TypeError, RecursionError, OverflowError) as exc:  # what ParseDict lets through
         raise TranscodeError(f"request body: {_clean(str(exc)) or 'cannot be read'}", "body") from None
-
-
-_MAX_DEPTH = 100  # json_format's message recursion limit
 
 
 def _clean(text: str) -> str:

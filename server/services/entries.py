@@ -50,7 +50,7 @@ def check_value(d: t.Descriptor, value: Any, field: str = "value") -> Any:
         return None
     if value is MISSING:
         raise InvalidArgument.for_field(field, f"is required: store '{d.name}' is a MAP store")
-    names.check_value_size(value, field)
+    names.check_value_limits(value, field)
     return value
 
 

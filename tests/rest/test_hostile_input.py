@@ -40,7 +40,7 @@ def test_deep_values_within_protobuf_limits_are_refused_clearly(harness):
     with harness.client("alice") as c:
         deep = b'{"v":' * 60 + b"1" + b"}" * 60
         r = c.post(f"/api/dataStore/{unique('deep')}/k", content=deep, headers={"content-type": "application/json"})
-        assert r.status_code == 400 and "nests deeper than" in r.json()["devMessage"], r.text
+        assert r.status_code == 400 and "at most 30 deep" in r.json()["devMessage"], r.text
 
 
 @pytest.mark.parametrize(

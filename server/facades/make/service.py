@@ -106,6 +106,8 @@ def check_spec(spec: list[Any]) -> list[dict]:
         if item["name"] in seen:
             v.add(f"spec[{i}].name", f"duplicate field '{item['name']}'")
         seen.add(item["name"])
+        if item.get("default") is not None:  # copied into records, so as a record's member
+            names.check_value_limits({item["name"]: item["default"]}, f"spec[{i}].default")
         clean.append(
             {
                 "name": item["name"],
@@ -322,7 +324,7 @@ class MakeService:
             raise InvalidArgument.for_field("datastructureId", f"data structure {structure_id} belongs to another team")
 
     def _write(self, principal: t.Principal, store: t.MakeStore, key: str, data: dict) -> t.Record:
-        names.check_value_size(data, "data")
+        names.check_value_limits(data, "data")
         entry_repo.put_entries(store.descriptor, store.team_id, [(key, data)], principal.user_id, refs=self.refs)
         used = make_repo.store_bytes(store.descriptor)
         if used > store.max_size_mb * MB:
