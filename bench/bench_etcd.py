@@ -7,8 +7,9 @@ at concurrency 1 and 16; then 1 vs 2 datastore processes on one PostgreSQL.
 
 Durability differs, and the table says so: etcd fsyncs its WAL at every commit
 (batched), PostgreSQL here runs with its defaults (fsync at commit), SQLite in WAL
-mode runs twice: durable (the default, synchronous=FULL: fsync at every commit) and
-relaxed (`--durability relaxed`, synchronous=NORMAL: fsync at checkpoints only).
+mode runs twice: durable (the default: every acknowledged write fsynced, one group fsync
+of the WAL shared by the calls that committed meanwhile, server/storage/group_commit.py)
+and relaxed (`--durability relaxed`, synchronous=NORMAL: fsync at checkpoints only).
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; etcd {etcd_addr}, no-op grpcio {noop_addr}")
     try:
         for label, arg, durability in (
-            ("SQLite (WAL, synchronous=FULL: durable, the default)", None, "durable"),
+            ("SQLite (WAL, durable, the default: group fsync before each answer)", None, "durable"),
             ("SQLite (WAL, synchronous=NORMAL: --durability relaxed)", None, "relaxed"),
             ("PostgreSQL 15 (fsync at commit)", "postgresql", "durable"),
         ):
