@@ -63,6 +63,33 @@ def reserve_port(host: str, port: int) -> socket.socket:
     return sock
 
 
+METRICS_DIR_PREFIX = "datastore-metrics-"  # + the supervisor's pid + "-": whose it is
+
+
+def remove_stale_metrics_dirs() -> list[str]:
+    """Removes the metrics directories of supervisors that are gone: one that was killed
+    (SIGKILL, OOM) could not delete its own. Only this user's, only those whose
+    supervisor pid no longer runs (a reused pid just leaves one behind). Returns them."""
+    base, removed = tempfile.gettempdir(), []
+    for name in os.listdir(base):
+        match = re.fullmatch(rf"{METRICS_DIR_PREFIX}(\d+)-\w+", name)
+        path = os.path.join(base, name)
+        if match is None or not os.path.isdir(path) or os.stat(path).st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # its supervisor runs
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # a process of another user has that pid now
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    if removed:
+        log.info("removed %d metrics directories of supervisors that are gone", len(removed))
+    return removed
+
+
 def follow_supervisor(supervisor_pid: int) -> None:
     """In a worker: get SIGTERM, and so drain, when the supervisor dies, even by SIGKILL
     (Linux's PR_SET_PDEATHSIG; the supervisor starts workers from its main thread only)."""
@@ -133,7 +160,8 @@ class Supervisor:
                 h_host, h_port = split_addr(self.settings.http_addr)
                 reserved.append(reserve_port(h_host, h_port))
                 http_addr = _addr(h_host, reserved[1].getsockname()[1])
-            self.metrics_dir = tempfile.mkdtemp(prefix="datastore-metrics-")
+            remove_stale_metrics_dirs()
+            self.metrics_dir = tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
             self.args = self._worker_args(grpc_addr, http_addr)
             self.env = {
                 **os.environ,

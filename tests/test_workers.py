@@ -4,11 +4,13 @@ drains them all on SIGTERM leaving no process behind; with N=1 no supervisor at 
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -160,10 +162,23 @@ def test_sigterm_drains_every_worker_in_flight_calls_included(process_db):
 def test_workers_stop_when_their_supervisor_is_killed(process_db):
     served = serve_workers(process_db, 2)
     pids = list(worker_pids(served).values())
+    (left,) = glob.glob(os.path.join(tempfile.gettempdir(), f"datastore-metrics-{served.proc.pid}-*"))
     served.stop(signal.SIGKILL)
     # Each worker gets SIGTERM and drains (gRPC grace, then its pool); on a loaded machine
     # that took over 30 s once (a full PostgreSQL run), so the bound is generous.
     wait_until("the workers to go", lambda: not any(alive(pid) for pid in pids), timeout=90)
+    # A killed supervisor cannot delete its metrics directory; the next one does, and
+    # leaves those of supervisors that still run (this test's pid stands for one).
+    assert os.path.isdir(left)
+    running = tempfile.mkdtemp(prefix=f"datastore-metrics-{os.getpid()}-")
+    try:
+        again = serve_workers(process_db, 2)
+        assert not os.path.exists(left)
+        assert os.path.isdir(running)
+        assert glob.glob(os.path.join(tempfile.gettempdir(), f"datastore-metrics-{again.proc.pid}-*"))
+        again.stop_checked()
+    finally:
+        os.rmdir(running)
 
 
 def test_a_worker_that_cannot_start_ends_the_supervisor_with_the_reason(process_db):
