@@ -289,9 +289,11 @@ class DatastoreServer:
         grace = self.settings.grace_s if grace is None else grace
         self.watcher.stop()
         self.health.enter_graceful_shutdown()
+        # Both listeners stop taking calls at once and drain side by side: one grace, not two.
+        grpc_drained = self.grpc_server.stop(grace) if self.grpc_server is not None else None
         if self.http is not None:
             self.http.stop()
-        if self.grpc_server is not None:
-            self.grpc_server.stop(grace).wait()
+        if grpc_drained is not None:
+            grpc_drained.wait()
         if self.settings.runs_jobs:
             self.sweeper.stop()

@@ -2,6 +2,7 @@
 
 import base64
 import signal
+import socket
 import threading
 import time
 
@@ -63,6 +64,44 @@ def test_serve_prints_listeners_and_stops_cleanly(db):
     r = httpx.get(f"http://{served.http}/anything", auth=("root", "root-pass-1"))
     assert r.status_code == 404 and r.json()["error"]["code"] == 404
     assert served.stop(signal.SIGINT) == 0
+
+
+def test_sigterm_stops_both_listeners_at_once_and_drains_them_together(db):
+    """A REST stream still being read holds the HTTP drain; meanwhile the gRPC listener
+    takes no new call (it used to serve on until HTTP had drained), the stream still
+    ends whole, and the server exits within one grace period, not one per listener."""
+    cli("user", "add", "root", "--password", "root-pass-1", "--admin", db=db)
+    token = cli("token", "create", "root", db=db).stdout.strip()
+    served = serve(db)
+    with DatastoreClient(served.grpc, token=token) as client:
+        client.create_descriptor("big")
+        for batch in range(4):  # 24 MB of values: far more than the socket buffers hold
+            client.bulk_put_entries("big", {f"k{batch}-{i}": "x" * 1_000_000 for i in range(6)})
+    sock = socket.create_connection(tuple(served.http.rsplit(":", 1)))
+    sock.sendall(
+        f"POST /v1/descriptors/big/entries:stream HTTP/1.1\r\nHost: x\r\nAuthorization: Token {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}".encode()
+    )
+    assert sock.recv(4096).startswith(b"HTTP/1.1 200")  # streaming; then the client stalls
+    time.sleep(0.5)
+    started = time.monotonic()
+    served.proc.send_signal(signal.SIGTERM)
+    time.sleep(1)
+    with grpc.insecure_channel(served.grpc) as channel:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.GetCurrentUser(
+                auth_pb2.GetCurrentUserRequest(), metadata=(("authorization", f"Token {token}"),), timeout=5
+            )
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    received = bytearray()
+    while chunk := sock.recv(1 << 20):
+        received += chunk
+    sock.close()
+    assert received.count(b'"key":"k') == 24, "the in-flight stream was cut"
+    assert served.proc.wait(timeout=30) == 0  # by itself, on the one SIGTERM
+    assert time.monotonic() - started < 10 + 5  # one grace (10 s) and the exit, not two
+    served.stop_checked()
 
 
 def test_graceful_shutdown_finishes_in_flight_calls(db):
