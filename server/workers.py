@@ -74,7 +74,10 @@ def remove_stale_metrics_dirs() -> list[str]:
     for name in os.listdir(base):
         match = re.fullmatch(rf"{METRICS_DIR_PREFIX}(\d+)-\w+", name)
         path = os.path.join(base, name)
-        if match is None or not os.path.isdir(path) or os.stat(path).st_uid != os.getuid():
+        try:
+            if match is None or not os.path.isdir(path) or os.stat(path).st_uid != os.getuid():
+                continue
+        except OSError:  # removed meanwhile by another supervisor starting
             continue
         try:
             os.kill(int(match.group(1)), 0)
