@@ -171,6 +171,7 @@ def test_workers_stop_when_their_supervisor_is_killed(process_db):
     # leaves those of supervisors that still run (this test's pid stands for one).
     assert os.path.isdir(left)
     running = tempfile.mkdtemp(prefix=f"datastore-metrics-{os.getpid()}-")
+    again = None
     try:
         again = serve_workers(process_db, 2)
         assert not os.path.exists(left)
@@ -178,6 +179,8 @@ def test_workers_stop_when_their_supervisor_is_killed(process_db):
         assert glob.glob(os.path.join(tempfile.gettempdir(), f"datastore-metrics-{again.proc.pid}-*"))
         again.stop_checked()
     finally:
+        if again is not None and again.proc.poll() is None:
+            again.stop()
         os.rmdir(running)
 
 
