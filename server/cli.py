@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
 import sys
@@ -12,6 +13,8 @@ from server.cli_admin import open_db
 from server.config import DEFAULT_GRPC, DEFAULT_HTTP, Settings
 from server.domain import types as t
 from server.domain.errors import DomainError
+
+STUCK_STOP_S = 10.0  # past the grace period, a stop that has not ended dumps the stacks
 
 
 def _say(line: str) -> None:
@@ -57,6 +60,9 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     if http_addr:
         _say(f"http listening on {http_addr}\n")
     stop.wait()
+    # A drain should take at most the grace period: past it, every thread's stack goes
+    # to stderr, so a stop that hangs says where (the process goes on stopping).
+    faulthandler.dump_traceback_later(settings.grace_s + STUCK_STOP_S)
     server.stop()
     return 0
 

@@ -62,7 +62,10 @@ class Served:
             code = self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            raise
+            self.proc.wait()
+            self._reader.join(timeout=10)
+            tail = "".join(self.output[-200:])  # a stuck stop dumps its threads' stacks (cli.STUCK_STOP_S)
+            raise AssertionError(f"the server did not stop within 30 s; its last output:\n{tail}") from None
         self._reader.join(timeout=10)
         return code
 
