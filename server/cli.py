@@ -10,11 +10,9 @@ import sys
 import threading
 
 from server.cli_admin import open_db
-from server.config import DEFAULT_GRPC, DEFAULT_HTTP, Settings
+from server.config import DEFAULT_GRPC, DEFAULT_HTTP, STUCK_STOP_S, Settings
 from server.domain import types as t
 from server.domain.errors import DomainError
-
-STUCK_STOP_S = 10.0  # past the grace period, a stop that has not ended dumps the stacks
 
 
 def _say(line: str) -> None:
@@ -60,9 +58,10 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     if http_addr:
         _say(f"http listening on {http_addr}\n")
     stop.wait()
-    # A drain should take at most the grace period: past it, every thread's stack goes
-    # to stderr, so a stop that hangs says where (the process goes on stopping).
-    faulthandler.dump_traceback_later(settings.grace_s + STUCK_STOP_S)
+    # A stop that hangs (a call that never returns keeps the drain waiting, and its pool
+    # thread keeps the interpreter from exiting) ends anyway: past the grace period and
+    # STUCK_STOP_S more, every thread's stack goes to stderr and the process exits 1.
+    faulthandler.dump_traceback_later(settings.grace_s + STUCK_STOP_S, exit=True)
     server.stop()
     return 0
 

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 
 from server import observability
-from server.config import Settings, split_addr
+from server.config import STUCK_STOP_S, Settings, split_addr
 
 log = logging.getLogger("datastore.workers")
 
@@ -323,7 +323,7 @@ class Supervisor:
         for worker in workers:
             if worker.proc.poll() is None:
                 worker.proc.send_signal(self.signal)
-        deadline = time.monotonic() + self.settings.grace_s + 30
+        deadline = time.monotonic() + self.settings.grace_s + STUCK_STOP_S + 5  # a stuck one exits by itself first
         clean = True
         for worker in workers:
             try:

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+# faulthandler's header of each thread's stack: a stop that hung (server/cli.py) wrote it
+STUCK_STOP_DUMP = "(most recent call first)"
 DATASTORE = shutil.which("datastore") or os.path.join(os.path.dirname(sys.executable), "datastore")
 
 
@@ -59,15 +61,19 @@ class Served:
         if self.proc.poll() is None:
             self.proc.send_signal(sig or signal.SIGTERM)
         try:
-            code = self.proc.wait(timeout=30)
+            code = self.proc.wait(timeout=60)  # past config.STUCK_STOP_S: a stuck stop has dumped its stacks
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
             self._reader.join(timeout=10)
-            tail = "".join(self.output[-200:])  # a stuck stop dumps its threads' stacks (cli.STUCK_STOP_S)
-            raise AssertionError(f"the server did not stop within 30 s; its last output:\n{tail}") from None
+            raise AssertionError(f"the server did not stop within 60 s; its last output:\n{self._tail()}") from None
         self._reader.join(timeout=10)
+        if any(STUCK_STOP_DUMP in line for line in self.output[-400:]):
+            raise AssertionError(f"the server's stop hung and dumped its threads:\n{self._tail()}")
         return code
+
+    def _tail(self) -> str:
+        return "".join(self.output[-200:])
 
     def stop_checked(self) -> None:
         """Stops with SIGTERM, expects exit 0 and no traceback in what the server logged."""
