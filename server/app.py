@@ -47,15 +47,14 @@ from server.facades.argus.http import ArgusDialect
 from server.facades.argus.servicer import ArgusDescriptorServicer, ArgusStoreServicer
 from server.facades.dhis2.http import Dhis2Dialect
 from server.facades.dhis2.service import Dhis2Service
-from server.facades.dhis2.servicer import DataStoreServicer, UserDataStoreServicer
-from server.facades.dhis2.servicer import SharingServicer as Dhis2SharingServicer
+from server.facades.dhis2.servicer import DataStoreServicer, Dhis2SharingServicer, UserDataStoreServicer
 from server.facades.make.http import MakeDialect
 from server.facades.make.service import MakeService
 from server.facades.make.servicer import MakeDataStoreServicer, MakeDataStructureServicer
 from server.facades.tokenauth.http import TokenAuthDialect
 from server.facades.tokenauth.servicer import TokenAuthServicer
 from server.rest.app import RestApp
-from server.rest.local import LocalCalls
+from server.rest.inprocess import InProcessCalls
 from server.services.auth import AuthService
 from server.services.crypto import Cipher
 from server.services.descriptors import DescriptorService
@@ -199,7 +198,7 @@ class DatastoreServer:
         # on one worker pool: one bound on concurrent calls and on database connections.
         self.chain = CallChain(call_rules(self.auth))
         self.handlers: dict[str, grpc.RpcMethodHandler] = {}  # what the shim calls in-process
-        self.workers = futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="grpc")
+        self.pool = futures.ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="grpc")
         self.sweeper = Sweeper(settings.sweep_interval_s)
         self.health = health.HealthServicer(experimental_non_blocking=True)
         self.watcher = DatabaseWatcher(self.health, ("", *SERVICE_NAMES), settings.health_interval_s)
@@ -210,7 +209,7 @@ class DatastoreServer:
 
     def _build_grpc(self) -> grpc.Server:
         server = grpc.server(
-            self.workers,
+            self.pool,
             interceptors=[self.chain.interceptor()],
             options=[
                 # fail loudly if the port is taken, unless shared by `serve --workers N`
@@ -253,7 +252,7 @@ class DatastoreServer:
         with connection_errors():
             init_database(
                 self.settings.db_url,
-                max_connections=self.settings.workers + 4,
+                max_connections=self.settings.threads + 4,
                 durability=self.settings.durability,
                 group_commit=True,  # calls run through DbConnectionInterceptor, which waits on it
             )
@@ -273,7 +272,7 @@ class DatastoreServer:
         h_host = ""
         if self.settings.http_addr:
             h_host, h_port = split_addr(self.settings.http_addr)
-            calls = LocalCalls(self.chain, self.handlers, self.workers)
+            calls = InProcessCalls(self.chain, self.handlers, self.pool)
             app = RestApp(service_descriptors(), calls, dialects=FACADE_DIALECTS, healthy=self.watcher.healthy)
             self.http = _HttpListener(h_host, h_port, app, tls, reuse_port=self.settings.worker_index is not None)
             self.http.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ class Settings:
     grpc_addr: str = DEFAULT_GRPC
     http_addr: str | None = DEFAULT_HTTP
     token_days: int = 14
-    workers: int = 16  # gRPC worker threads = concurrent calls in progress
+    threads: int = 16  # call threads (both listeners' calls run on them) = calls in progress
     sweep_interval_s: float = 60.0
     grace_s: float = 10.0  # time in-flight calls get on shutdown
     health_interval_s: float = 1.0  # how often the database is pinged for health
@@ -48,7 +49,7 @@ class Settings:
         env = {
             "db_url": os.environ.get("DATASTORE_DB", DEFAULT_DB),
             "token_days": int(os.environ.get("DATASTORE_TOKEN_DAYS", "14")),
-            "workers": int(os.environ.get("DATASTORE_WORKERS", "16")),
+            "threads": _threads_from_env(),
             "sweep_interval_s": float(os.environ.get("DATASTORE_SWEEP_INTERVAL", "60")),
             "encryption_key": os.environ.get("DATASTORE_ENCRYPTION_KEY") or None,
             "encryption_key_file": os.environ.get("DATASTORE_ENCRYPTION_KEY_FILE") or None,
@@ -61,6 +62,20 @@ class Settings:
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
+
+
+def _threads_from_env() -> int:
+    """DATASTORE_THREADS; DATASTORE_WORKERS is its old name (it read as `serve --workers`,
+    which counts processes), still taken with a warning."""
+    if (value := os.environ.get("DATASTORE_THREADS")) is not None:
+        return int(value)
+    if (value := os.environ.get("DATASTORE_WORKERS")) is not None:
+        logging.getLogger("datastore").warning(
+            "DATASTORE_WORKERS is deprecated: it sets call threads, now named DATASTORE_THREADS "
+            "(server processes are `serve --workers N`)"
+        )
+        return int(value)
+    return 16
 
 
 def split_addr(addr: str) -> tuple[str, int]:

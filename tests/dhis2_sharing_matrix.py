@@ -1,4 +1,4 @@
-"""The DHIS2 sharing rule (server/facades/dhis2/rule.py) as a table, and a check that
+"""The DHIS2 sharing rule (server/facades/dhis2/sharing_sql.py) as a table, and a check that
 the SQL a real database runs answers it in every cell.
 
 Every entry is created by "creator" and shared with "user r" ("r-------"), "user rw"
@@ -65,7 +65,7 @@ def sql_answers(db) -> dict[tuple[str, str], str]:
     """(caller, mask) -> "rwm" as the database answers it, through every storage call
     that applies the rule: access (one query), may (per action), list_keys (the read
     filter of listings and queries) and first_unwritable (the write filter)."""
-    from server.facades.dhis2 import rule
+    from server.facades.dhis2 import sharing_sql
     from server.facades.dhis2 import storage as ns_repo
 
     def run(database):
@@ -73,15 +73,15 @@ def sql_answers(db) -> dict[tuple[str, str], str]:
             entries = {}
             for i, mask in enumerate(MASKS):
                 descriptor = ns_repo.ensure_namespace(f"rule{i}", None)
-                ns_repo.create_entry(descriptor, rule.SHARED, "doc", f"uidRule{i:04}", {"v": i}, None, CREATOR)
-                entry = ns_repo.get_entry(f"rule{i}", descriptor, rule.SHARED, "doc")
+                ns_repo.create_entry(descriptor, sharing_sql.SHARED, "doc", f"uidRule{i:04}", {"v": i}, None, CREATOR)
+                entry = ns_repo.get_entry(f"rule{i}", descriptor, sharing_sql.SHARED, "doc")
                 grants = [t.SharingGrant(kind, ident, "", access) for kind, ident, access in GRANTS]
                 ns_repo.set_sharing(entry.id, mask, False, grants)
                 entries[mask] = (descriptor, entry.id)
             answers = {}
             for caller, ident in CALLERS.items():
-                owner = rule.SHARED if ident is not None else 7
-                reader = rule.reader(principal(caller), owner)
+                owner = sharing_sql.SHARED if ident is not None else 7
+                reader = sharing_sql.reader(principal(caller), owner)
                 for mask, (descriptor, entry_id) in entries.items():
                     access = ns_repo.access(entry_id, reader)
                     cell = "".join(
@@ -90,11 +90,13 @@ def sql_answers(db) -> dict[tuple[str, str], str]:
                     )
                     singly = "".join(
                         letter if ns_repo.may(entry_id, reader, action) else "-"
-                        for letter, action in zip("rwm", (rule.READ, rule.WRITE, rule.MANAGE), strict=True)
+                        for letter, action in zip(
+                            "rwm", (sharing_sql.READ, sharing_sql.WRITE, sharing_sql.MANAGE), strict=True
+                        )
                     )
                     assert singly == cell, (caller, mask, singly, cell)
-                    listed = ns_repo.list_keys(descriptor, rule.SHARED, reader) == ["doc"]
-                    writable = ns_repo.first_unwritable(descriptor, rule.SHARED, reader) is None
+                    listed = ns_repo.list_keys(descriptor, sharing_sql.SHARED, reader) == ["doc"]
+                    writable = ns_repo.first_unwritable(descriptor, sharing_sql.SHARED, reader) is None
                     assert (listed, writable) == (cell[0] == "r", cell[1] == "w"), (caller, mask, cell)
                     answers[caller, mask] = cell
             txn.rollback()

@@ -19,7 +19,7 @@ from datastore_client import DatastoreClient
 from tests.helpers import value
 from tests.procs import cli, serve
 
-BATCH = 1000  # names.BULK_MAX: the largest batch a caller may send
+BATCH = 1000  # limits.BULK_MAX: the largest batch a caller may send
 
 
 def _admin(db: str) -> str:

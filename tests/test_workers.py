@@ -185,14 +185,14 @@ def test_workers_stop_when_their_supervisor_is_killed(process_db):
 
 
 def test_a_worker_that_cannot_start_ends_the_supervisor_with_the_reason(process_db):
-    # DATASTORE_WORKERS=0: no gRPC thread pool can be made; only a worker finds out
+    # DATASTORE_THREADS=0: no gRPC thread pool can be made; only a worker finds out
     started = time.monotonic()
     result = subprocess.run(
         [DATASTORE, "serve", "--db", process_db, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0", "--workers", "2"],
         capture_output=True,
         text=True,
         timeout=120,
-        env=environment({"DATASTORE_WORKERS": "0"}),
+        env=environment({"DATASTORE_THREADS": "0"}),
     )
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert "listening on" not in result.stdout

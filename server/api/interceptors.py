@@ -6,7 +6,7 @@ in-process call of the REST shim run the very same wrapped behaviour.
 `CallChain` wraps each registered handler's behaviour (unary and server-streaming, the
 arities this API uses) with the rules that apply to its method, once per method; the
 gRPC server runs it as its only interceptor (`CallChain.interceptor()`), the REST shim
-calls `CallChain.wrap()` directly (server/rest/local.py). Outermost of all, for every
+calls `CallChain.wrap()` directly (server/rest/inprocess.py). Outermost of all, for every
 method, the stream reaper (below). The rules run inside the call, in the worker thread.
 """
 

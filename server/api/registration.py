@@ -8,7 +8,7 @@ raises InvalidArgument from inside the call, after the call rules (authenticatio
 first, then the one error mapping: server/api/interceptors.py) have run.
 
 `register` can also note each handler by its full method name: the REST shim calls
-exactly these handlers in-process (server/rest/local.py).
+exactly these handlers in-process (server/rest/inprocess.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from server.domain.errors import InvalidArgument
-from server.domain.names import TOO_DEEP_FOR_PROTOBUF
+from server.domain.limits import TOO_DEEP_FOR_PROTOBUF
 
 
 class Malformed:

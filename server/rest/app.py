@@ -4,7 +4,7 @@ Routes come only from the google.api.http rules in the compiled descriptors of t
 services given (no route is written here). Each request is matched and turned into the
 method's request message; the method's registered handler runs in-process through the
 same call rules as a gRPC call (authentication, the one error mapping, database
-connection, metrics: server/rest/local.py), off the event loop; the response message is
+connection, metrics: server/rest/inprocess.py), off the event loop; the response message is
 written as JSON (a stream as a JSON array, as its messages arrive); errors are rendered
 by the dialect of the matched service.
 """
@@ -30,7 +30,7 @@ from server import observability
 from server.api.interceptors import is_open
 from server.rest import openapi
 from server.rest.dialects import Dialect, Problem, registry
-from server.rest.local import CALL_TIMEOUT_S, LocalCalls, RpcError, deadline_exceeded
+from server.rest.inprocess import CALL_TIMEOUT_S, InProcessCalls, RpcError, deadline_exceeded
 from server.rest.rules import Route, Router, routes_for
 from server.rest.transcode import TranscodeError, build_request, to_json
 
@@ -49,7 +49,7 @@ class RestApp:
     def __init__(
         self,
         services: list[ServiceDescriptor],
-        calls: LocalCalls,
+        calls: InProcessCalls,
         *,
         dialects: Iterable[Dialect] = (),
         max_body: int = MAX_BODY_BYTES,

@@ -19,7 +19,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from server.domain.names import TOO_DEEP_FOR_PROTOBUF
+from server.domain.limits import TOO_DEEP_FOR_PROTOBUF
 from server.rest.rules import Route
 
 _INT_TYPES = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import argon2
 
-from server.domain import names
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound, ResourceExhausted, Unauthenticated
 from server.storage import admin as admin_repo
@@ -222,7 +222,7 @@ class AuthService:
         admin: bool = False,
         global_data: bool = False,
     ) -> int:
-        if not names.USERNAME_RE.match(username or ""):
+        if not limits.USERNAME_RE.match(username or ""):
             raise InvalidArgument.for_field("username", "must be 1-150 letters, digits or @ . _ + -")
         if len(password or "") < 8:
             raise InvalidArgument.for_field("password", "must be at least 8 characters")
@@ -270,6 +270,6 @@ def add_customer(customer_id: int, name: str) -> None:
 
 
 def add_group(name: str) -> None:
-    if not names.GROUP_NAME_RE.match(name or ""):
+    if not limits.GROUP_NAME_RE.match(name or ""):
         raise InvalidArgument.for_field("name", "must be 1-128 letters, digits, spaces or . _ -")
     user_repo.add_group(name)

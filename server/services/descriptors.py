@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from server.domain import names
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import FailedPrecondition, InvalidArgument, ViolationCollector
 from server.services.access import require_admin
@@ -34,8 +34,8 @@ def _check_retention(v: ViolationCollector, expire_data: bool, life_time: int) -
 
 
 def _check_description(v: ViolationCollector, description: str) -> None:
-    if len(description) > names.DESCRIPTION_MAX:
-        v.add("description", f"must be at most {names.DESCRIPTION_MAX} characters")
+    if len(description) > limits.DESCRIPTION_MAX:
+        v.add("description", f"must be at most {limits.DESCRIPTION_MAX} characters")
 
 
 class DescriptorService:
@@ -44,15 +44,15 @@ class DescriptorService:
         self.refs = caches.user_refs
 
     def get(self, principal: t.Principal, name: str, *, include_deleted: bool = False) -> t.Descriptor:
-        names.check_store_name(name)
+        limits.check_store_name(name)
         return descriptor_repo.get_descriptor(name, include_deleted=include_deleted, refs=self.refs)
 
     def list(self, principal: t.Principal, limit: int, offset: int, include_deleted: bool = False) -> t.Page:
-        limit, offset = names.check_limit(limit, offset)
+        limit, offset = limits.check_limit(limit, offset)
         return descriptor_repo.list_descriptors(limit, offset, include_deleted, refs=self.refs)
 
     def search(self, principal: t.Principal, search: t.DescriptorSearch) -> t.Page:
-        limit, offset = names.check_limit(search.limit, search.offset)
+        limit, offset = limits.check_limit(search.limit, search.offset)
         v = ViolationCollector()
         for f in search.fields:
             if f not in descriptor_repo.DESCRIPTOR_KEYWORD_FIELDS:
@@ -73,7 +73,7 @@ class DescriptorService:
         require_admin(principal, "create stores")
         v = ViolationCollector()
         try:
-            names.check_store_name(spec.name, "descriptor.name")
+            limits.check_store_name(spec.name, "descriptor.name")
         except InvalidArgument as exc:
             v.violations.extend(exc.field_violations)
         if spec.data_type is None:
@@ -92,7 +92,7 @@ class DescriptorService:
         new_name renames the store (its entries follow). The canonical API keeps names
         immutable (AIP-122) and never passes it; Argus's PUT does."""
         require_admin(principal, "change stores")
-        names.check_store_name(name, "descriptor.name")
+        limits.check_store_name(name, "descriptor.name")
         v = ViolationCollector()
         for field in changes:
             if field in IMMUTABLE_FIELDS:
@@ -102,7 +102,7 @@ class DescriptorService:
         rename = new_name is not None and new_name != name
         if rename:
             try:
-                names.check_store_name(new_name, "name")
+                limits.check_store_name(new_name, "name")
             except InvalidArgument as exc:
                 v.violations.extend(exc.field_violations)
         v.raise_if_any()
@@ -125,7 +125,7 @@ class DescriptorService:
 
     def delete(self, principal: t.Principal, name: str) -> t.Descriptor:
         require_admin(principal, "delete stores")
-        names.check_store_name(name)
+        limits.check_store_name(name)
         with write_transaction():
             current = descriptor_repo.get_descriptor(name, refs=self.refs)
             deleted = descriptor_repo.update_descriptor(

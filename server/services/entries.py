@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from server.domain import names
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import Aborted, InvalidArgument, NotFound
 from server.services import access
@@ -32,14 +32,14 @@ MISSING: Any = _Missing()
 
 
 def open_store(caches: CacheRegistry, name: str, field: str = "store") -> t.Descriptor:
-    names.check_store_name(name, field)
+    limits.check_store_name(name, field)
     d = caches.descriptors.get_or_load(name, lambda: descriptor_repo.get_descriptor(name, refs=caches.user_refs))
     access.require_reachable(d)
     return d
 
 
 def normalize_key(d: t.Descriptor, key: str, field: str = "key") -> str:
-    names.check_key(key, field)
+    limits.check_key(key, field)
     return key.lower() if d.use_lower_case_keys else key
 
 
@@ -50,7 +50,7 @@ def check_value(d: t.Descriptor, value: Any, field: str = "value") -> Any:
         return None
     if value is MISSING:
         raise InvalidArgument.for_field(field, f"is required: store '{d.name}' is a MAP store")
-    names.check_value_limits(value, field)
+    limits.check_value_limits(value, field)
     return value
 
 
@@ -116,13 +116,13 @@ class EntryService:
         access.require_write(principal, d, customer)
         if not items:
             raise InvalidArgument.for_field("entries", "must contain at least one entry")
-        if len(items) > names.BULK_MAX:
-            raise InvalidArgument.for_field("entries", f"at most {names.BULK_MAX} entries per call")
+        if len(items) > limits.BULK_MAX:
+            raise InvalidArgument.for_field("entries", f"at most {limits.BULK_MAX} entries per call")
         clean = [
             (normalize_key(d, key, f"entries[{i}].key"), check_value(d, value, f"entries[{i}].value"))
             for i, (key, value) in enumerate(items)
         ]
-        names.check_keys_unique([k for k, _ in clean])
+        limits.check_keys_unique([k for k, _ in clean])
         with write_transaction():
             self._require_customer(principal, customer)
             written = entry_repo.put_entries(d, customer, clean, principal.user_id, refs=self.refs)
@@ -135,8 +135,8 @@ class EntryService:
         access.require_write(principal, d, customer)
         if not keys:
             raise InvalidArgument.for_field("keys", "name at least one key to delete")
-        if len(keys) > names.BULK_MAX:
-            raise InvalidArgument.for_field("keys", f"at most {names.BULK_MAX} keys per call")
+        if len(keys) > limits.BULK_MAX:
+            raise InvalidArgument.for_field("keys", f"at most {limits.BULK_MAX} keys per call")
         clean = sorted({normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(keys)})
         with write_transaction():
             return entry_repo.delete_entries(d, customer, clean, principal.user_id, refs=self.refs)

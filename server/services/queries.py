@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from server.domain import names
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
 from server.query.ast import MAX_CONDITIONS, MAX_ORDERS, Node, Order, count_conditions
@@ -33,14 +33,14 @@ class QueryService:
         self.caches = caches
 
     def query(self, principal: t.Principal, q: EntryQuery) -> t.Page:
-        limit, offset = names.check_limit(q.limit, q.offset)
+        limit, offset = limits.check_limit(q.limit, q.offset)
         d, sel = self._prepare(principal, q)
         return entry_repo.query_entries(d, replace(sel, limit=limit, offset=offset), refs=self.caches.user_refs)
 
     def stream(self, principal: t.Principal, q: EntryQuery) -> Iterator[t.Entry]:
         """Every match (or limit/offset when given); checks happen before the first row."""
         if q.limit < 0 or q.offset < 0:
-            names.check_limit(q.limit, q.offset)
+            limits.check_limit(q.limit, q.offset)
         d, sel = self._prepare(principal, q)
         return entry_repo.iter_entries(d, sel, refs=self.caches.user_refs)
 
@@ -50,8 +50,8 @@ class QueryService:
             raise InvalidArgument.for_field("conditions", f"at most {MAX_CONDITIONS} conditions")
         if len(q.order) > MAX_ORDERS:
             raise InvalidArgument.for_field("order_by", f"at most {MAX_ORDERS} sort keys")
-        if len(q.keys) > names.BULK_MAX:
-            raise InvalidArgument.for_field("keys", f"at most {names.BULK_MAX} keys")
+        if len(q.keys) > limits.BULK_MAX:
+            raise InvalidArgument.for_field("keys", f"at most {limits.BULK_MAX} keys")
         keys = tuple(normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(q.keys))
         sel = t.Selection(
             customers=self._customers(principal, d, q.customer_ids),

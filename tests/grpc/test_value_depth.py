@@ -1,4 +1,4 @@
-"""One nesting limit for stored values (server/domain/names.py VALUE_MAX_DEPTH), chosen
+"""One nesting limit for stored values (server/domain/limits.py VALUE_MAX_DEPTH), chosen
 so that whatever is accepted can be read back by a gRPC client: protobuf decoders
 refuse messages nested more than 100 deep, and a google.protobuf.Value spends three
 levels per JSON object. Before, a 33-deep value was stored (REST 200) and every gRPC
@@ -14,7 +14,7 @@ from datastore.dhis2.v1 import datastore_pb2_grpc as dhis2_grpc
 from datastore.v1 import entry_pb2 as e
 from datastore.v1 import query_pb2 as q
 from server.api import converters
-from server.domain.names import VALUE_MAX_DEPTH, nesting
+from server.domain.limits import VALUE_MAX_DEPTH, nesting
 from tests.conftest import unique
 from tests.helpers import expect_error
 

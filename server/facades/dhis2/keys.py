@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from server.domain import names
+from server.domain import limits
 from server.domain.errors import InvalidArgument
 
 NAMESPACE_MAX = 120  # the descriptor name holds "dhis2:" + namespace in 128
 
 
 def _check_name(text: str, what: str, limit: int) -> str:
-    """names.check_key's rules (non-empty, no control characters), a length limit, and
+    """limits.check_key's rules (non-empty, no control characters), a length limit, and
     nothing that reads as a path step."""
-    names.check_key(text, what)
+    limits.check_key(text, what)
     if len(text) > limit:
         raise InvalidArgument.for_field(what, f"must be at most {limit} characters")
     if text in (".", "..") or "/" in text or "\\" in text:
@@ -24,4 +24,4 @@ def check_namespace(namespace: str) -> str:
 
 
 def check_key(key: str) -> str:
-    return _check_name(key, "key", names.KEY_MAX)
+    return _check_name(key, "key", limits.KEY_MAX)

@@ -5,7 +5,7 @@ DefaultDatastoreService do.
 
 Scopes: owner 0 is the shared dataStore; a user id is that user's userDataStore (no
 sharing or protection there: the owner scope decides). Administrators act as DHIS2
-superusers and bypass sharing and protection (rule.py and sharing.py have those rules;
+superusers and bypass sharing and protection (sharing_sql.py and sharing.py have those rules;
 values.py computes partial updates).
 
 Order of checks, as dhis2-core: names -> read protection (RESTRICTED 403; HIDDEN: as
@@ -32,12 +32,12 @@ from server.domain.errors import (
     InvalidArgument,
     NotFound,
 )
-from server.facades.dhis2 import rule
+from server.facades.dhis2 import sharing_sql
 from server.facades.dhis2 import storage as ns_repo
 from server.facades.dhis2.fields import parse_fields, project, required_condition
 from server.facades.dhis2.keys import check_key, check_namespace
-from server.facades.dhis2.rule import SHARED
 from server.facades.dhis2.sharing import EntryView, SharingMixin, denied_key, protected, protection_mode
+from server.facades.dhis2.sharing_sql import SHARED
 from server.facades.dhis2.values import Update, check_value
 from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
 from server.query.syntax import IllegalQuery, exists, is_number, parse_filters, parse_order, path_text, split_filters
@@ -164,7 +164,7 @@ class Dhis2Service(SharingMixin):
         if not self._passes(principal, owner, namespace, write=False):
             raise _namespace_not_found(namespace)
         descriptor = ns_repo.find_namespace(namespace)
-        reader = rule.reader(principal, owner)
+        reader = sharing_sql.reader(principal, owner)
         keys = ns_repo.list_keys(descriptor, owner, reader, last_updated) if descriptor else []
         if not keys and (descriptor is None or not ns_repo.has_entries(descriptor, owner)):
             raise _namespace_not_found(namespace)
@@ -180,7 +180,7 @@ class Dhis2Service(SharingMixin):
                 raise _namespace_not_found(namespace)
             if not self._passes(principal, owner, namespace, write=True):
                 return  # HIDDEN for writes: silently not run
-            key = ns_repo.first_unwritable(descriptor, owner, rule.reader(principal, owner))
+            key = ns_repo.first_unwritable(descriptor, owner, sharing_sql.reader(principal, owner))
             if key is not None:
                 raise denied_key(namespace, key, read=False)
             ns_repo.delete_namespace(descriptor, owner)
@@ -196,8 +196,8 @@ class Dhis2Service(SharingMixin):
             return None
         descriptor = ns_repo.find_namespace(namespace)
         entry = ns_repo.get_entry(namespace, descriptor, owner, key, self.refs) if descriptor else None
-        reader = rule.reader(principal, owner)
-        if entry is not None and not ns_repo.may(entry.id, reader, rule.READ):
+        reader = sharing_sql.reader(principal, owner)
+        if entry is not None and not ns_repo.may(entry.id, reader, sharing_sql.READ):
             raise denied_key(namespace, key, read=True)
         return entry
 
@@ -212,8 +212,8 @@ class Dhis2Service(SharingMixin):
         if RESTRICTED or the entry's sharing refuses writing."""
         if not self._passes(principal, owner, entry.namespace, write=True):
             return False
-        reader = rule.reader(principal, owner)
-        if not ns_repo.may(entry.id, reader, rule.WRITE):
+        reader = sharing_sql.reader(principal, owner)
+        if not ns_repo.may(entry.id, reader, sharing_sql.WRITE):
             raise denied_key(entry.namespace, entry.key, read=False)
         return True
 
@@ -227,7 +227,7 @@ class Dhis2Service(SharingMixin):
     def metadata(self, principal: t.Principal, owner: int, namespace: str, key: str) -> EntryView:
         entry = self._existing(principal, owner, namespace, key)
         grants = tuple(ns_repo.get_sharing(entry.id)) if owner == SHARED else ()
-        return EntryView(entry, ns_repo.access(entry.id, rule.reader(principal, owner)), grants)
+        return EntryView(entry, ns_repo.access(entry.id, sharing_sql.reader(principal, owner)), grants)
 
     def create(self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, encrypt: bool) -> None:
         if self._lookup(principal, owner, namespace, key) is not None:
@@ -309,7 +309,7 @@ class Dhis2Service(SharingMixin):
         descriptor = ns_repo.find_namespace(namespace)
         if not self._passes(principal, owner, namespace, write=False) or descriptor is None:
             return QueryResult([], page, size, headless)  # HIDDEN: as if empty
-        reader = rule.reader(principal, owner)
+        reader = sharing_sql.reader(principal, owner)
         if order.mode == "number" and not order.path.column:
             not_numeric = And((exists(order.path), Not(is_number(order.path))))
             if ns_repo.any_match(

@@ -289,7 +289,7 @@ class UserDataStoreServicer(_StoreServicer, datastore_pb2_grpc.UserDataStoreServ
     user_store = True
 
 
-class SharingServicer(datastore_pb2_grpc.SharingServiceServicer):
+class Dhis2SharingServicer(datastore_pb2_grpc.SharingServiceServicer):
     def __init__(self, service: Dhis2Service) -> None:
         self.service = service
 

@@ -1,5 +1,5 @@
 """DHIS2 namespace protection, the sharing API and the current user (seed 004 and
-dhis2-core's DefaultDatastoreService); the per-key sharing rule itself is rule.py.
+dhis2-core's DefaultDatastoreService); the per-key sharing rule itself is sharing_sql.py.
 
 Protection applies to the shared dataStore for callers who are not superusers (our
 admins) and hold none of the namespace's authorities (our group names). RESTRICTED
@@ -17,10 +17,10 @@ from typing import Any
 
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound, PermissionDenied
-from server.facades.dhis2 import rule
+from server.facades.dhis2 import sharing_sql
 from server.facades.dhis2 import storage as ns_repo
 from server.facades.dhis2.keys import check_namespace
-from server.facades.dhis2.rule import SHARED
+from server.facades.dhis2.sharing_sql import SHARED
 from server.services.access import require_admin
 from server.storage import users as user_repo
 from server.storage.db import write_transaction
@@ -35,7 +35,7 @@ class EntryView:
     """An entry (metadata only), its sharing and what the caller may do."""
 
     entry: t.NamespaceEntry
-    access: rule.Access
+    access: sharing_sql.Access
     sharing: tuple[t.SharingGrant, ...] = ()
 
 
@@ -89,7 +89,7 @@ class SharingMixin:
             if mode == "RESTRICTED":
                 raise protected(entry.namespace)
             if mode == "NONE":
-                if not ns_repo.may(entry.id, rule.reader(principal), rule.READ):
+                if not ns_repo.may(entry.id, sharing_sql.reader(principal), sharing_sql.READ):
                     raise PermissionDenied(f"Access denied for dataStore entry '{uid}'", reason="SHARING_DENIED")
                 return entry
         raise NotFound(f"dataStore entry with id '{uid}' could not be found.", reason="ENTRY_NOT_FOUND")
@@ -97,7 +97,7 @@ class SharingMixin:
     def get_sharing(self, principal: t.Principal, uid: str, kind: str) -> EntryView:
         entry = self._shared_entry(principal, uid, kind)
         grants = tuple(ns_repo.get_sharing(entry.id))
-        return EntryView(entry, ns_repo.access(entry.id, rule.reader(principal)), grants)
+        return EntryView(entry, ns_repo.access(entry.id, sharing_sql.reader(principal)), grants)
 
     def set_sharing(
         self,
@@ -113,7 +113,7 @@ class SharingMixin:
         entry = self._shared_entry(principal, uid, kind)
         if protection_mode(principal, SHARED, entry.namespace, write=True) == "RESTRICTED":
             raise protected(entry.namespace)
-        if not ns_repo.may(entry.id, rule.reader(principal), rule.MANAGE):
+        if not ns_repo.may(entry.id, sharing_sql.reader(principal), sharing_sql.MANAGE):
             raise PermissionDenied(
                 f"Access denied: only the owner of '{uid}', users or groups it is shared with for writing,"
                 " and administrators may change its sharing",

@@ -5,7 +5,7 @@ occur in Argus store names, so the two never collide). Its dataStore entries hav
 owner_user_id 0; userDataStore entries carry their user's id. DHIS2 has no soft
 delete, so these entries are deleted for good (their sharing rows cascade).
 
-Sharing is checked in SQL (rule.py), so a query's page only ever holds entries the
+Sharing is checked in SQL (sharing_sql.py), so a query's page only ever holds entries the
 caller may read and paging stays right.
 """
 
@@ -19,7 +19,7 @@ from peewee import SQL, Cast, Value, fn
 
 from server.domain import types as t
 from server.domain.errors import AlreadyExists
-from server.facades.dhis2 import rule
+from server.facades.dhis2 import sharing_sql
 from server.query.sql import Compiler
 from server.storage.cache import Cache
 from server.storage.db import database, is_sqlite, now_ms
@@ -151,21 +151,21 @@ def get_entry(
     return found[0] if found else None
 
 
-def may(entry_id: int, reader: t.Reader | None, action: rule.Action) -> bool:
-    check = rule.condition(reader, action)
+def may(entry_id: int, reader: t.Reader | None, action: sharing_sql.Action) -> bool:
+    check = sharing_sql.condition(reader, action)
     if check is None:
         return True
     return Entry.select(SQL("1")).where((Entry.id == entry_id) & check).exists()
 
 
-def access(entry_id: int, reader: t.Reader | None) -> rule.Access:
+def access(entry_id: int, reader: t.Reader | None) -> sharing_sql.Access:
     """Everything the reader may do with the entry, in one query."""
-    actions = {"read": rule.READ, "write": rule.WRITE, "manage": rule.MANAGE}
-    checks = {name: rule.condition(reader, action) for name, action in actions.items()}
+    actions = {"read": sharing_sql.READ, "write": sharing_sql.WRITE, "manage": sharing_sql.MANAGE}
+    checks = {name: sharing_sql.condition(reader, action) for name, action in actions.items()}
     if any(c is None for c in checks.values()):
-        return rule.EVERYTHING
+        return sharing_sql.EVERYTHING
     row = Entry.select(*(c.alias(name) for name, c in checks.items())).where(Entry.id == entry_id).dicts().first()
-    return rule.Access(**{name: bool(row and row[name]) for name in actions})
+    return sharing_sql.Access(**{name: bool(row and row[name]) for name in actions})
 
 
 def create_entry(
@@ -226,7 +226,7 @@ def delete_entry(entry_id: int) -> None:
 
 def first_unwritable(descriptor_id: int, owner: int, reader: t.Reader | None) -> str | None:
     """The first key (in key order) of the scope the reader may not write, if any."""
-    check = rule.condition(reader, rule.WRITE)
+    check = sharing_sql.condition(reader, sharing_sql.WRITE)
     if check is None:
         return None
     return Entry.select(Entry.key).where(_scoped(descriptor_id, owner) & ~check).order_by(Entry.key).scalar()
@@ -243,7 +243,7 @@ def delete_namespace(descriptor_id: int, owner: int) -> int:
 def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None, since_ms: int | None = None) -> list[str]:
     """The keys the reader may read, updated at or after `since_ms` if given."""
     query = Entry.select(Entry.key).where(_scoped(descriptor_id, owner))
-    check = rule.condition(reader, rule.READ)
+    check = sharing_sql.condition(reader, sharing_sql.READ)
     if check is not None:
         query = query.where(check)
     if since_ms is not None:
@@ -254,7 +254,7 @@ def list_keys(descriptor_id: int, owner: int, reader: t.Reader | None, since_ms:
 def any_match(descriptor_id: int, owner: int, reader: t.Reader | None, where: Any) -> bool:
     """Whether an entry the reader may read matches the AST node."""
     query = Entry.select(SQL("1")).where(_scoped(descriptor_id, owner))
-    check = rule.condition(reader, rule.READ)
+    check = sharing_sql.condition(reader, sharing_sql.READ)
     if check is not None:
         query = query.where(check)
     return query.where(Compiler(database, Entry.value, _QUERY_COLUMNS).where(where)).exists()
@@ -267,7 +267,7 @@ def query_entries(
     Encrypted values are NULL in the value column, so no filter can look into them."""
     compiler = Compiler(database, Entry.value, _QUERY_COLUMNS)
     query = Entry.select(Entry.key, Entry.value, Entry.encrypted).where(_scoped(descriptor_id, owner))
-    check = rule.condition(reader, rule.READ)
+    check = sharing_sql.condition(reader, sharing_sql.READ)
     if check is not None:
         query = query.where(check)
     if q.where is not None:
@@ -314,7 +314,7 @@ def set_sharing(entry_id: int, public_access: str, external_access: bool, grants
             [
                 {
                     EntryAccess.entry: entry_id,
-                    EntryAccess.grantee: rule.grantee(g.kind, g.id),
+                    EntryAccess.grantee: sharing_sql.grantee(g.kind, g.id),
                     EntryAccess.access: g.access,
                 }
                 for g in grants

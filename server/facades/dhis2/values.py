@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain import names
+from server.domain import limits
 from server.domain.errors import InvalidArgument
 from server.services.entries import MISSING
 
@@ -26,7 +26,7 @@ MAX_UPDATE_DEPTH = 10
 def check_value(value: Any) -> Any:
     if value is MISSING:
         raise InvalidArgument.for_field("value", "the request body must hold the JSON value")
-    names.check_value_limits(value)
+    limits.check_value_limits(value)
     return value
 
 
@@ -114,7 +114,7 @@ class Update:
         if roll is not None and roll < 1:
             raise InvalidArgument.for_field("roll", "must be a positive number of elements")
         if value is not MISSING:
-            names.check_value_limits(value)
+            limits.check_value_limits(value)
         return cls(members, path.strip() or ".", value, roll)
 
     @property
@@ -138,5 +138,5 @@ class Update:
                     )
                 rolls[self.where] = self.roll
             new = apply_update(doc, self.members, self.value, self.roll)
-        names.check_value_limits(new)
+        limits.check_value_limits(new)
         return new, rolls

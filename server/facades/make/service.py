@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain import names
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import (
     AlreadyExists,
@@ -84,7 +84,7 @@ class Records:
 
 
 def _paging(limit: int, offset: int, sort: str, direction: str, allowed) -> Paging:
-    limit, offset = names.check_limit(limit or PAGE_DEFAULT, offset, maximum=10_000)
+    limit, offset = limits.check_limit(limit or PAGE_DEFAULT, offset, maximum=10_000)
     sort = sort or "name"
     if sort not in allowed:
         raise InvalidArgument.for_field("pg[sortBy]", f"cannot sort by '{sort}'; use one of {', '.join(allowed)}")
@@ -107,7 +107,7 @@ def check_spec(spec: list[Any]) -> list[dict]:
             v.add(f"spec[{i}].name", f"duplicate field '{item['name']}'")
         seen.add(item["name"])
         if item.get("default") is not None:  # copied into records, so as a record's member
-            names.check_value_limits({item["name"]: item["default"]}, f"spec[{i}].default")
+            limits.check_value_limits({item["name"]: item["default"]}, f"spec[{i}].default")
         clean.append(
             {
                 "name": item["name"],
@@ -263,13 +263,13 @@ class MakeService:
 
     def list_records(self, principal, store_id: int, limit=0, offset=0) -> Records:
         store = self.get_store(principal, store_id)
-        limit, offset = names.check_limit(limit or PAGE_DEFAULT, offset, maximum=10_000)
+        limit, offset = limits.check_limit(limit or PAGE_DEFAULT, offset, maximum=10_000)
         page = make_repo.list_records(store.descriptor, store.team_id, limit, offset)
         return Records(store, self._structure(store), page, Paging(limit, offset, "key"))
 
     def add_record(self, principal, store_id: int, key: str, data: Any) -> t.Record:
         store = self.get_store(principal, store_id, write=True)
-        key = names.check_key(key) if key else uuid.uuid4().hex
+        key = limits.check_key(key) if key else uuid.uuid4().hex
         with write_transaction():
             record = validate_record(self._structure(store), data)
             if make_repo.get_record_for_update(store.descriptor, store.team_id, key) is not None:
@@ -278,13 +278,13 @@ class MakeService:
 
     def replace_record(self, principal, store_id: int, key: str, data: Any) -> t.Record:
         store = self.get_store(principal, store_id, write=True)
-        names.check_key(key)
+        limits.check_key(key)
         with write_transaction():
             return self._write(principal, store, key, validate_record(self._structure(store), data))
 
     def update_record(self, principal, store_id: int, key: str, data: Any) -> t.Record:
         store = self.get_store(principal, store_id, write=True)
-        names.check_key(key)
+        limits.check_key(key)
         if not isinstance(data, dict):
             raise InvalidArgument.for_field("data", "must be a JSON object")
         with write_transaction():
@@ -324,7 +324,7 @@ class MakeService:
             raise InvalidArgument.for_field("datastructureId", f"data structure {structure_id} belongs to another team")
 
     def _write(self, principal: t.Principal, store: t.MakeStore, key: str, data: dict) -> t.Record:
-        names.check_value_limits(data, "data")
+        limits.check_value_limits(data, "data")
         entry_repo.put_entries(store.descriptor, store.team_id, [(key, data)], principal.user_id, refs=self.refs)
         used = make_repo.store_bytes(store.descriptor)
         if used > store.max_size_mb * MB:

@@ -47,7 +47,7 @@ def deadline_exceeded() -> RpcError:
     return RpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
 
 
-class LocalCalls:
+class InProcessCalls:
     """The registered handlers ("/package.Service/Method" -> handler), called through
     `chain` on `executor` (the gRPC server's own pool, so one bound for both)."""
 
