@@ -1,4 +1,4 @@
-"""The one code generator: protos/ -> clients/ (messages, gRPC stubs, typed .pyi stubs).
+"""The proto code generator: protos/ -> clients/ (messages, gRPC stubs, typed .pyi stubs).
 
 Usage:
     python tools/gen_protos.py           # regenerate clients/datastore/**

@@ -1,165 +1,85 @@
-"""AsyncDatastoreClient: DatastoreClient's twin on grpc.aio, every method a coroutine.
+"""AsyncDatastoreClient: the whole datastore.v1 API over one gRPC channel, plain Python in and out.
 
     async with AsyncDatastoreClient("127.0.0.1:50051", token="...") as ds:
         await ds.put_entry("myStore", "myKey", {"a": 1})
-        (await ds.get_entry("myStore", "myKey")).value      # {'a': 1}
+        entry = await ds.get_entry("myStore", "myKey")      # entry.value == {'a': 1}
         async for entry in ds.iter_entries("myStore", filters=["a:ge:1"]):
             ...
 
-Same settings, methods, errors, timeouts and retries as the sync client (see
-datastore_client.client). The channel is made on first use, in the running event loop.
+Credentials go on every call: a token, or username and password (exchanged for a token
+on the first call, and again when the token expires). Every call has a timeout (the
+client's, 30 s, unless given per call; None for no deadline); UNAVAILABLE is retried
+with backoff (see Retry); failures raise typed DatastoreError subclasses (NotFound, …).
+The generated stubs stay reachable as ds.auth, ds.descriptors, ds.entries, ds.queries
+and ds.sharing, with the credentials added, for anything the methods do not cover.
+
+Both clients are written once: datastore_client/aio.py is the asyncio one, and
+datastore_client/client.py (the same methods without async/await) is generated from it
+by tools/gen_sync_client.py; only their channels differ (see _transport.py).
 """
 
 from __future__ import annotations
 
-import asyncio
+from asyncio import sleep
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Any, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import grpc
-import grpc.aio
 
-from datastore.v1 import (
-    auth_pb2_grpc,
-    descriptor_pb2_grpc,
-    entry_pb2_grpc,
-    query_pb2_grpc,
-    sharing_pb2_grpc,
-)
+from datastore.v1 import query_pb2
 from datastore_client import _calls as calls
-from datastore_client._base import DEFAULT, Attempts, ClientBase, Timeout, remaining
+from datastore_client._base import DEFAULT, Attempts, Timeout, remaining
 from datastore_client._calls import MISSING, Call, QueryArgs
+from datastore_client._transport import AsyncSend, AsyncTransport
 from datastore_client.errors import NotFound, from_rpc_error
 from datastore_client.retry import retry_on_conflict
 from datastore_client.types import JSON, Descriptor, Entry, Grant, Page, Token, User
 
+if TYPE_CHECKING:
+    from datastore_client._transport import AsyncEntryStream
+
 T = TypeVar("T")
-_CREATE_TOKEN = calls.CREATE_TOKEN.encode()
 
 
-class _Credentials:
-    """Adds the client's current credentials to every call but CreateToken (grpc.aio
-    files an interceptor under one kind of call only, hence one class per kind)."""
-
-    def __init__(self, client: AsyncDatastoreClient) -> None:
-        self.client = client
-
-    def _details(self, details: Any) -> Any:
-        if details.method in (calls.CREATE_TOKEN, _CREATE_TOKEN):
-            return details
-        metadata = grpc.aio.Metadata(*(details.metadata or ()), *self.client.credentials())
-        return details._replace(metadata=metadata)
-
-
-class _UnaryCredentials(_Credentials, grpc.aio.UnaryUnaryClientInterceptor):
-    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(self._details(details), request)
-
-
-class _StreamCredentials(_Credentials, grpc.aio.UnaryStreamClientInterceptor):
-    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(self._details(details), request)
-
-
-class _Stubs:
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self.auth = auth_pb2_grpc.AuthServiceStub(channel)
-        self.descriptors = descriptor_pb2_grpc.DescriptorServiceStub(channel)
-        self.entries = entry_pb2_grpc.EntryServiceStub(channel)
-        self.queries = query_pb2_grpc.QueryServiceStub(channel)
-        self.sharing = sharing_pb2_grpc.SharingServiceStub(channel)
-
-
-class AsyncDatastoreClient(ClientBase):
-    """A grpc.aio client of one datastore server; settings as DatastoreClient's. Use it
-    with `async with`, or await close()."""
-
-    def _setup(self) -> None:
-        self._channel: grpc.aio.Channel | None = None
-        self._stubs: _Stubs | None = None
-        self._lock: asyncio.Lock | None = None
-
-    @property
-    def channel(self) -> grpc.aio.Channel:
-        """The grpc.aio channel (with the credentials interceptor), made on first use."""
-        if self._channel is None:
-            interceptors: list[grpc.aio.ClientInterceptor] = [_UnaryCredentials(self), _StreamCredentials(self)]
-            if self._channel_credentials is not None:
-                self._channel = grpc.aio.secure_channel(
-                    self.target, self._channel_credentials, options=self._options, interceptors=interceptors
-                )
-            else:
-                self._channel = grpc.aio.insecure_channel(self.target, options=self._options, interceptors=interceptors)
-            self._stubs = _Stubs(self._channel)
-        return self._channel
-
-    def _stub(self) -> _Stubs:
-        self.channel  # noqa: B018 - makes the stubs too
-        assert self._stubs is not None
-        return self._stubs
-
-    @property
-    def auth(self) -> auth_pb2_grpc.AuthServiceAsyncStub:
-        return self._stub().auth
-
-    @property
-    def descriptors(self) -> descriptor_pb2_grpc.DescriptorServiceAsyncStub:
-        return self._stub().descriptors
-
-    @property
-    def entries(self) -> entry_pb2_grpc.EntryServiceAsyncStub:
-        return self._stub().entries
-
-    @property
-    def queries(self) -> query_pb2_grpc.QueryServiceAsyncStub:
-        return self._stub().queries
-
-    @property
-    def sharing(self) -> sharing_pb2_grpc.SharingServiceAsyncStub:
-        return self._stub().sharing
-
-    @property
-    def _login_lock(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    async def close(self) -> None:
-        if self._channel is not None:
-            await self._channel.close()
-            self._channel = self._stubs = None
-        self._lock = None  # bound to the closing event loop
-
-    async def __aenter__(self) -> AsyncDatastoreClient:
-        self.channel  # noqa: B018 - made here, in the caller's event loop
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+class AsyncDatastoreClient(AsyncTransport):
+    """A client of one datastore server (`target` HOST:PORT, default $DATASTORE_TARGET or
+    127.0.0.1:50051); settings: see ClientBase; the channel and `async with`: see
+    AsyncTransport."""
 
     async def _ensure_login(self) -> None:
+        """Exchanges username and password for a token first, if the client has no token."""
         if self._login_first():
             async with self._login_lock:
                 if self._login_first():
                     await self._login(None, None, DEFAULT)
 
-    async def _invoke(self, call: Call[T], timeout: Timeout = DEFAULT) -> T:
-        may_login = call.method != "CreateToken"
+    async def _retrying(self, send: AsyncSend[T], timeout: Timeout, may_login: bool = True) -> T:
+        """send(seconds left) until it succeeds, within the timeout: after logging in first
+        if need be, again after one new login when the token stopped working, and again
+        after a pause for each failure the Retry policy retries; else raises the failure
+        as a DatastoreError."""
         if may_login:
             await self._ensure_login()
         deadline = self._deadline(timeout)
-        method = getattr(getattr(self, call.service), call.method)
         attempts = Attempts(self, deadline, may_login)
         while True:
             try:
-                return call.convert(await method(call.request, timeout=remaining(deadline)))
+                return await send(remaining(deadline))
             except grpc.RpcError as rpc_error:
                 error = from_rpc_error(rpc_error)
             delay = attempts.after(error)
             if delay is None:
                 await self.login()
             else:
-                await asyncio.sleep(delay)
+                await sleep(delay)
+
+    async def _invoke(self, call: Call[T], timeout: Timeout = DEFAULT) -> T:
+        method = getattr(getattr(self, call.service), call.method)
+
+        async def send(seconds: float | None) -> T:
+            return call.convert(await method(call.request, timeout=seconds))
+
+        return await self._retrying(send, timeout, may_login=call.method != "CreateToken")
 
     # ------------------------------------------------------------------ auth
 
@@ -370,30 +290,29 @@ class AsyncDatastoreClient(ClientBase):
     async def stream_entries(
         self, store: str, *, timeout: float | None = None, **query: Unpack[QueryArgs]
     ) -> AsyncIterator[Entry]:
-        """Every matching entry over one StreamEntries call (no deadline unless given)."""
+        """Every matching entry over one StreamEntries call (no deadline unless given). A
+        failure before the first entry is retried as any call's is; a later one is raised."""
         request = calls.stream_request(calls.query_request(store, **query))
-        await self._ensure_login()
-        deadline = self._deadline(timeout)
-        attempts = Attempts(self, deadline, True)
-        while True:
-            started = False
-            stream = self.queries.StreamEntries(request, timeout=remaining(deadline))
+
+        async def start(seconds: float | None) -> tuple[AsyncEntryStream, query_pb2.StreamEntriesResponse | None]:
+            """The call, once its first response (None: it has none) has come."""
+            stream = self.queries.StreamEntries(request, timeout=seconds)
             try:
-                async for response in stream:
-                    started = True
-                    yield calls.stream_entry(response)
-                return
-            except grpc.RpcError as rpc_error:
-                error = from_rpc_error(rpc_error)
-            finally:
+                return stream, await anext(aiter(stream), None)
+            except BaseException:
                 stream.cancel()
-            if started:
-                raise error
-            delay = attempts.after(error)
-            if delay is None:
-                await self.login()
-            else:
-                await asyncio.sleep(delay)
+                raise
+
+        stream, first = await self._retrying(start, timeout)
+        try:
+            if first is not None:
+                yield calls.stream_entry(first)
+                async for response in stream:
+                    yield calls.stream_entry(response)
+        except grpc.RpcError as rpc_error:
+            raise from_rpc_error(rpc_error) from None
+        finally:
+            stream.cancel()
 
     # ---------------------------------------------------------------- grants
 

@@ -1,8 +1,11 @@
+# Generated from aio.py by tools/gen_sync_client.py; do not edit: edit aio.py and run that.
 """DatastoreClient: the whole datastore.v1 API over one gRPC channel, plain Python in and out.
 
     with DatastoreClient("127.0.0.1:50051", token="...") as ds:
         ds.put_entry("myStore", "myKey", {"a": 1})
-        ds.get_entry("myStore", "myKey").value        # {'a': 1}
+        entry = ds.get_entry("myStore", "myKey")      # entry.value == {'a': 1}
+        for entry in ds.iter_entries("myStore", filters=["a:ge:1"]):
+            ...
 
 Credentials go on every call: a token, or username and password (exchanged for a token
 on the first call, and again when the token expires). Every call has a timeout (the
@@ -10,100 +13,74 @@ client's, 30 s, unless given per call; None for no deadline); UNAVAILABLE is ret
 with backoff (see Retry); failures raise typed DatastoreError subclasses (NotFound, …).
 The generated stubs stay reachable as ds.auth, ds.descriptors, ds.entries, ds.queries
 and ds.sharing, with the credentials added, for anything the methods do not cover.
-AsyncDatastoreClient (datastore_client.aio) has the same methods as coroutines.
+
+Both clients are written once: datastore_client/aio.py is the asyncio one, and
+datastore_client/client.py (the same methods without async/await) is generated from it
+by tools/gen_sync_client.py; only their channels differ (see _transport.py).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar, Unpack
+from time import sleep
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import grpc
 
-from datastore.v1 import (
-    auth_pb2_grpc,
-    descriptor_pb2_grpc,
-    entry_pb2_grpc,
-    query_pb2_grpc,
-    sharing_pb2_grpc,
-)
+from datastore.v1 import query_pb2
 from datastore_client import _calls as calls
-from datastore_client._base import DEFAULT, Attempts, ClientBase, Timeout, remaining
+from datastore_client._base import DEFAULT, Attempts, Timeout, remaining
 from datastore_client._calls import MISSING, Call, QueryArgs
+from datastore_client._transport import SyncSend, SyncTransport
 from datastore_client.errors import NotFound, from_rpc_error
 from datastore_client.retry import retry_on_conflict
 from datastore_client.types import JSON, Descriptor, Entry, Grant, Page, Token, User
 
+if TYPE_CHECKING:
+    from datastore_client._transport import SyncEntryStream
+
 T = TypeVar("T")
 
 
-class _Credentials(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
-    """Adds the client's current credentials to every call but CreateToken."""
-
-    def __init__(self, client: DatastoreClient) -> None:
-        self.client = client
-
-    def _details(self, details: Any) -> Any:
-        if details.method == calls.CREATE_TOKEN:
-            return details
-        return details._replace(metadata=[*(details.metadata or ()), *self.client.credentials()])
-
-    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return continuation(self._details(details), request)
-
-    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return continuation(self._details(details), request)
-
-
-class DatastoreClient(ClientBase):
+class DatastoreClient(SyncTransport):
     """A client of one datastore server (`target` HOST:PORT, default $DATASTORE_TARGET or
-    127.0.0.1:50051); settings: see ClientBase. Thread-safe; use it as a context manager
-    or call close()."""
+    127.0.0.1:50051); settings: see ClientBase; the channel and `with`: see
+    SyncTransport."""
 
-    def _setup(self) -> None:
-        if self._channel_credentials is not None:
-            raw = grpc.secure_channel(self.target, self._channel_credentials, options=self._options)
-        else:
-            raw = grpc.insecure_channel(self.target, options=self._options)
-        self._raw_channel = raw
-        self._login_lock = threading.RLock()
-        self.channel = grpc.intercept_channel(raw, _Credentials(self))
-        self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
-        self.descriptors = descriptor_pb2_grpc.DescriptorServiceStub(self.channel)
-        self.entries = entry_pb2_grpc.EntryServiceStub(self.channel)
-        self.queries = query_pb2_grpc.QueryServiceStub(self.channel)
-        self.sharing = sharing_pb2_grpc.SharingServiceStub(self.channel)
-
-    def close(self) -> None:
-        self._raw_channel.close()
-
-    def __enter__(self) -> DatastoreClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _invoke(self, call: Call[T], timeout: Timeout = DEFAULT) -> T:
-        may_login = call.method != "CreateToken"
-        if may_login and self._login_first():
+    def _ensure_login(self) -> None:
+        """Exchanges username and password for a token first, if the client has no token."""
+        if self._login_first():
             with self._login_lock:
                 if self._login_first():
-                    self.login()
+                    self._login(None, None, DEFAULT)
+
+    def _retrying(self, send: SyncSend[T], timeout: Timeout, may_login: bool = True) -> T:
+        """send(seconds left) until it succeeds, within the timeout: after logging in first
+        if need be, again after one new login when the token stopped working, and again
+        after a pause for each failure the Retry policy retries; else raises the failure
+        as a DatastoreError."""
+        if may_login:
+            self._ensure_login()
         deadline = self._deadline(timeout)
-        method = getattr(getattr(self, call.service), call.method)
         attempts = Attempts(self, deadline, may_login)
         while True:
             try:
-                return call.convert(method(call.request, timeout=remaining(deadline)))
+                return send(remaining(deadline))
             except grpc.RpcError as rpc_error:
                 error = from_rpc_error(rpc_error)
             delay = attempts.after(error)
             if delay is None:
                 self.login()
             else:
-                time.sleep(delay)
+                sleep(delay)
+
+    def _invoke(self, call: Call[T], timeout: Timeout = DEFAULT) -> T:
+        method = getattr(getattr(self, call.service), call.method)
+
+        def send(seconds: float | None) -> T:
+            return call.convert(method(call.request, timeout=seconds))
+
+        return self._retrying(send, timeout, may_login=call.method != "CreateToken")
 
     # ------------------------------------------------------------------ auth
 
@@ -111,13 +88,16 @@ class DatastoreClient(ClientBase):
         """Exchanges username and password (these, or the client's) for a token that
         the client uses from now on."""
         with self._login_lock:
-            if username is not None:
-                self.username = username
-            if password is not None:
-                self.password = password
-            token = self._invoke(calls.create_token(self.username or "", self.password or ""), timeout)
-            self.token = token.token
-            return token
+            return self._login(username, password, timeout)
+
+    def _login(self, username: str | None, password: str | None, timeout: Timeout) -> Token:
+        if username is not None:
+            self.username = username
+        if password is not None:
+            self.password = password
+        token = self._invoke(calls.create_token(self.username or "", self.password or ""), timeout)
+        self.token = token.token
+        return token
 
     def refresh_token(self, *, timeout: Timeout = DEFAULT) -> Token:
         """Replaces the client's token by a new one (the old one stops working)."""
@@ -303,33 +283,29 @@ class DatastoreClient(ClientBase):
     def stream_entries(
         self, store: str, *, timeout: float | None = None, **query: Unpack[QueryArgs]
     ) -> Iterator[Entry]:
-        """Every matching entry over one StreamEntries call (no deadline unless given)."""
+        """Every matching entry over one StreamEntries call (no deadline unless given). A
+        failure before the first entry is retried as any call's is; a later one is raised."""
         request = calls.stream_request(calls.query_request(store, **query))
-        if self._login_first():
-            with self._login_lock:
-                if self._login_first():
-                    self.login()
-        deadline = self._deadline(timeout)
-        attempts = Attempts(self, deadline, True)
-        while True:
-            started = False
-            stream = self.queries.StreamEntries(request, timeout=remaining(deadline))
+
+        def start(seconds: float | None) -> tuple[SyncEntryStream, query_pb2.StreamEntriesResponse | None]:
+            """The call, once its first response (None: it has none) has come."""
+            stream = self.queries.StreamEntries(request, timeout=seconds)
             try:
-                for response in stream:
-                    started = True
-                    yield calls.stream_entry(response)
-                return
-            except grpc.RpcError as rpc_error:
-                error = from_rpc_error(rpc_error)
-            finally:
+                return stream, next(iter(stream), None)
+            except BaseException:
                 stream.cancel()
-            if started:
-                raise error
-            delay = attempts.after(error)
-            if delay is None:
-                self.login()
-            else:
-                time.sleep(delay)
+                raise
+
+        stream, first = self._retrying(start, timeout)
+        try:
+            if first is not None:
+                yield calls.stream_entry(first)
+                for response in stream:
+                    yield calls.stream_entry(response)
+        except grpc.RpcError as rpc_error:
+            raise from_rpc_error(rpc_error) from None
+        finally:
+            stream.cancel()
 
     # ---------------------------------------------------------------- grants
 

@@ -1,6 +1,7 @@
 """The client as a distribution of its own: it installs alone into an empty environment
-and works there, its wheel carries the typed stubs, mypy is clean on it, and the server's
-pinned dependencies lie inside its version ranges."""
+and works there, its wheel carries the typed stubs, mypy is clean on it, its sync client
+is what tools/gen_sync_client.py makes of the async one, and the server's pinned
+dependencies lie inside its version ranges."""
 
 from __future__ import annotations
 
@@ -100,6 +101,13 @@ def test_mypy_is_clean_on_the_client():
         capture_output=True,
         text=True,
         timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_sync_client_is_generated_from_the_async_one():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_sync_client.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
