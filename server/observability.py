@@ -140,9 +140,9 @@ def new_request_id() -> str:
 class GrpcCall:
     """The metric children of one method, looked up once (labels() costs a dict walk)."""
 
-    def __init__(self, full_method: str, streaming: bool) -> None:
+    def __init__(self, full_method: str, grpc_type: str) -> None:
         service, _, method = full_method.lstrip("/").partition("/")
-        self.labels = ("server_stream" if streaming else "unary", service, method)
+        self.labels = (grpc_type, service, method)
         self.started = GRPC_STARTED.labels(*self.labels)
         self.seconds = GRPC_SECONDS.labels(*self.labels)
         self._handled: dict[str, Counter] = {}
