@@ -66,6 +66,11 @@ SWEPT = Counter("datastore_sweeper_rows_deleted_total", "Expired entries the swe
 AUTH_FAILURES = Counter(
     "datastore_auth_failures_total", "Refused credentials, by reason.", ("reason",), registry=REGISTRY
 )
+TLS_HANDSHAKE_FAILURES = Counter(
+    "datastore_tls_handshake_failures_total",
+    "TLS handshakes that failed on the gRPC listener, as grpc's C core reports them on stderr.",
+    registry=REGISTRY,
+)
 WAL_SYNCS = Counter(
     "datastore_wal_syncs_total", "Shared fsyncs of the SQLite write-ahead log (group commit).", registry=REGISTRY
 )
