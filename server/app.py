@@ -6,34 +6,25 @@ returns the bound addresses; `stop()` drains in-flight calls for settings.grace_
 
 from __future__ import annotations
 
+import importlib
 import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
+from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import uvicorn
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_health.v1 import health_pb2
 
-from datastore.argus.v1 import datastores_pb2, datastores_pb2_grpc
+from datastore.argus.v1 import datastores_pb2
 from datastore.dhis2.v1 import datastore_pb2 as dhis2_pb2
-from datastore.dhis2.v1 import datastore_pb2_grpc as dhis2_pb2_grpc
-from datastore.make.v2 import data_stores_pb2, data_stores_pb2_grpc
-from datastore.tokenauth.v1 import token_auth_pb2, token_auth_pb2_grpc
-from datastore.v1 import (
-    auth_pb2,
-    auth_pb2_grpc,
-    descriptor_pb2,
-    descriptor_pb2_grpc,
-    entry_pb2,
-    entry_pb2_grpc,
-    query_pb2,
-    query_pb2_grpc,
-    sharing_pb2,
-    sharing_pb2_grpc,
-)
+from datastore.make.v2 import data_stores_pb2
+from datastore.tokenauth.v1 import token_auth_pb2
+from datastore.v1 import auth_pb2, descriptor_pb2, entry_pb2, query_pb2, sharing_pb2
 from server import observability
 from server.api.interceptors import CallChain, call_rules
 from server.api.registration import register
@@ -42,6 +33,7 @@ from server.api.servicers.descriptor import DescriptorServicer
 from server.api.servicers.entry import EntryServicer
 from server.api.servicers.query import QueryServicer
 from server.api.servicers.sharing import SharingServicer
+from server.api.stock import HealthServicer, register_stock
 from server.config import Settings, split_addr
 from server.facades.argus.http import ArgusDialect
 from server.facades.argus.servicer import ArgusDescriptorServicer, ArgusStoreServicer
@@ -70,21 +62,38 @@ from server.tls import TlsFiles, warn_if_plaintext
 
 log = logging.getLogger(__name__)
 
-_SERVICES = (
-    (data_stores_pb2, "DataStoreService"),
-    (data_stores_pb2, "DataStructureService"),
-    (datastores_pb2, "DescriptorService"),
-    (datastores_pb2, "StoreService"),
-    (token_auth_pb2, "TokenAuthService"),
-    (dhis2_pb2, "DataStoreService"),
-    (dhis2_pb2, "UserDataStoreService"),
-    (dhis2_pb2, "SharingService"),
-    (auth_pb2, "AuthService"),
-    (descriptor_pb2, "DescriptorService"),
-    (entry_pb2, "EntryService"),
-    (query_pb2, "QueryService"),
-    (sharing_pb2, "SharingService"),
-)
+
+@dataclass(frozen=True)
+class ServicesLayer:
+    """The one services layer every API surface delegates to."""
+
+    auth: AuthService
+    caches: CacheRegistry
+    descriptors: DescriptorService
+    entries: EntryService
+    queries: QueryService
+    make: MakeService
+    dhis2: Dhis2Service
+
+
+# Every service this server registers, once: (generated module, service name) -> its
+# servicer, made from the services layer. Registration, reflection, health and the REST
+# shim all read this table: the canonical datastore.v1 services and the dialect façades.
+_SERVICES: dict[tuple[Any, str], Callable[[ServicesLayer], Any]] = {
+    (data_stores_pb2, "DataStoreService"): lambda s: MakeDataStoreServicer(s.make),
+    (data_stores_pb2, "DataStructureService"): lambda s: MakeDataStructureServicer(s.make),
+    (datastores_pb2, "DescriptorService"): lambda s: ArgusDescriptorServicer(s.descriptors, s.caches),
+    (datastores_pb2, "StoreService"): lambda s: ArgusStoreServicer(s.entries, s.queries, s.caches),
+    (token_auth_pb2, "TokenAuthService"): lambda s: TokenAuthServicer(s.auth),
+    (dhis2_pb2, "DataStoreService"): lambda s: DataStoreServicer(s.dhis2),
+    (dhis2_pb2, "UserDataStoreService"): lambda s: UserDataStoreServicer(s.dhis2),
+    (dhis2_pb2, "SharingService"): lambda s: Dhis2SharingServicer(s.dhis2),
+    (auth_pb2, "AuthService"): lambda s: AuthServicer(s.auth),
+    (descriptor_pb2, "DescriptorService"): lambda s: DescriptorServicer(s.descriptors),
+    (entry_pb2, "EntryService"): lambda s: EntryServicer(s.entries),
+    (query_pb2, "QueryService"): lambda s: QueryServicer(s.queries),
+    (sharing_pb2, "SharingService"): lambda s: SharingServicer(SharingService(s.caches)),
+}
 SERVICE_NAMES = tuple(module.DESCRIPTOR.services_by_name[name].full_name for module, name in _SERVICES)
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 FACADE_DIALECTS = (ArgusDialect(), TokenAuthDialect(), MakeDialect(), Dhis2Dialect())
@@ -93,6 +102,11 @@ FACADE_DIALECTS = (ArgusDialect(), TokenAuthDialect(), MakeDialect(), Dhis2Diale
 def service_descriptors():
     """Every service this server registers (what reflection lists and the shim serves)."""
     return [module.DESCRIPTOR.services_by_name[name] for module, name in _SERVICES]
+
+
+def _adder(module, name: str) -> Callable[[Any, Any], None]:
+    """The generated add_<name>Servicer_to_server of module's *_pb2_grpc sibling."""
+    return getattr(importlib.import_module(f"{module.__name__}_grpc"), f"add_{name}Servicer_to_server")
 
 
 def tcp_listener(host: str, port: int, reuse_port: bool = False) -> socket.socket:
@@ -153,7 +167,7 @@ class DatabaseWatcher:
     service SERVING while it answers, NOT_SERVING while it does not (grpc.health.v1 and
     GET /healthz read the same state)."""
 
-    def __init__(self, servicer: health.HealthServicer, names: tuple[str, ...], interval_s: float) -> None:
+    def __init__(self, servicer: HealthServicer, names: tuple[str, ...], interval_s: float) -> None:
         self.servicer, self.names, self.interval_s = servicer, names, interval_s
         self._ok: bool | None = None
         self._stop = threading.Event()
@@ -200,7 +214,7 @@ class DatastoreServer:
         self.handlers: dict[str, grpc.RpcMethodHandler] = {}  # what the shim calls in-process
         self.pool = futures.ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="grpc")
         self.sweeper = Sweeper(settings.sweep_interval_s)
-        self.health = health.HealthServicer(experimental_non_blocking=True)
+        self.health = HealthServicer()
         self.watcher = DatabaseWatcher(self.health, ("", *SERVICE_NAMES), settings.health_interval_s)
         self.grpc_server: grpc.Server | None = None
         self.http: _HttpListener | None = None
@@ -218,33 +232,21 @@ class DatastoreServer:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ],
         )
-        # One services layer, several API surfaces: the canonical datastore.v1 services
-        # and the dialect façades all delegate to the same service objects.
         caches = self.caches
-        descriptors, entries, queries = DescriptorService(caches), EntryService(caches), QueryService(caches)
-        make = MakeService(caches)
         keys = key_source(self.settings, no_encrypted_values_guard)
         log.info("DHIS2 ?encrypt=true: %s", keys.describe())
-        dhis2 = Dhis2Service(Cipher(keys=keys), caches)
-        registrations = [
-            (auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(self.auth)),
-            (descriptor_pb2_grpc.add_DescriptorServiceServicer_to_server, DescriptorServicer(descriptors)),
-            (entry_pb2_grpc.add_EntryServiceServicer_to_server, EntryServicer(entries)),
-            (query_pb2_grpc.add_QueryServiceServicer_to_server, QueryServicer(queries)),
-            (sharing_pb2_grpc.add_SharingServiceServicer_to_server, SharingServicer(SharingService(caches))),
-            (token_auth_pb2_grpc.add_TokenAuthServiceServicer_to_server, TokenAuthServicer(self.auth)),
-            (datastores_pb2_grpc.add_DescriptorServiceServicer_to_server, ArgusDescriptorServicer(descriptors, caches)),
-            (datastores_pb2_grpc.add_StoreServiceServicer_to_server, ArgusStoreServicer(entries, queries, caches)),
-            (data_stores_pb2_grpc.add_DataStoreServiceServicer_to_server, MakeDataStoreServicer(make)),
-            (data_stores_pb2_grpc.add_DataStructureServiceServicer_to_server, MakeDataStructureServicer(make)),
-            (dhis2_pb2_grpc.add_DataStoreServiceServicer_to_server, DataStoreServicer(dhis2)),
-            (dhis2_pb2_grpc.add_UserDataStoreServiceServicer_to_server, UserDataStoreServicer(dhis2)),
-            (dhis2_pb2_grpc.add_SharingServiceServicer_to_server, Dhis2SharingServicer(dhis2)),
-        ]
-        for add, servicer in registrations:
-            register(server, add, servicer, self.handlers)
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+        layer = ServicesLayer(
+            auth=self.auth,
+            caches=caches,
+            descriptors=DescriptorService(caches),
+            entries=EntryService(caches),
+            queries=QueryService(caches),
+            make=MakeService(caches),
+            dhis2=Dhis2Service(Cipher(keys=keys), caches),
+        )
+        for (module, name), servicer in _SERVICES.items():
+            register(server, _adder(module, name), servicer(layer), self.handlers)
+        register_stock(server, self.health, SERVICE_NAMES)
         return server
 
     def start(self) -> tuple[str, str | None]:

@@ -21,10 +21,13 @@ def _say(line: str) -> None:
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
+    from server import observability
     from server.app import DatastoreServer
-    from server.observability import configure_logging
+    from server.stderr_filter import filter_stderr
 
-    configure_logging(ns.log_format, worker=ns.worker_index)
+    observability.configure_logging(ns.log_format, worker=ns.worker_index)
+    # grpc's C core writes to fd 2 too: its lines in the log format, its TLS handshake failures counted
+    filter_stderr(ns.log_format == "json", ns.worker_index, observability.TLS_HANDSHAKE_FAILURES.inc)
     settings = Settings.from_env(
         db_url=ns.db,
         grpc_addr=ns.grpc,

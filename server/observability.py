@@ -66,6 +66,11 @@ SWEPT = Counter("datastore_sweeper_rows_deleted_total", "Expired entries the swe
 AUTH_FAILURES = Counter(
     "datastore_auth_failures_total", "Refused credentials, by reason.", ("reason",), registry=REGISTRY
 )
+TLS_HANDSHAKE_FAILURES = Counter(
+    "datastore_tls_handshake_failures_total",
+    "TLS handshakes that failed on the gRPC listener, as grpc's C core reports them on stderr.",
+    registry=REGISTRY,
+)
 WAL_SYNCS = Counter(
     "datastore_wal_syncs_total", "Shared fsyncs of the SQLite write-ahead log (group commit).", registry=REGISTRY
 )
@@ -140,9 +145,9 @@ def new_request_id() -> str:
 class GrpcCall:
     """The metric children of one method, looked up once (labels() costs a dict walk)."""
 
-    def __init__(self, full_method: str, streaming: bool) -> None:
+    def __init__(self, full_method: str, grpc_type: str) -> None:
         service, _, method = full_method.lstrip("/").partition("/")
-        self.labels = ("server_stream" if streaming else "unary", service, method)
+        self.labels = (grpc_type, service, method)
         self.started = GRPC_STARTED.labels(*self.labels)
         self.seconds = GRPC_SECONDS.labels(*self.labels)
         self._handled: dict[str, Counter] = {}

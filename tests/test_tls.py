@@ -1,11 +1,14 @@
 """TLS and mutual TLS on both listeners of a real `datastore serve` process, with a
-throwaway CA made by `cryptography`; grpcurl with -cacert as a client nobody here wrote."""
+throwaway CA made by `cryptography`; grpcurl with -cacert as a client nobody here wrote;
+a plaintext client on the TLS port: grpc's C core's line in the JSON log, and counted."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -76,6 +79,51 @@ def _grpc_health(target: str, credentials: grpc.ChannelCredentials | None) -> in
     with channel:
         stub = health_pb2_grpc.HealthStub(channel)
         return stub.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+
+
+def _plaintext_client_on_the_tls_port(target: str) -> None:
+    """What scanners do all day: grpc's C core writes a "Handshake failed" line to stderr."""
+    with pytest.raises(grpc.RpcError) as plain:
+        with grpc.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
+            health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+    assert plain.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def _handshake_failures(served, ca: str) -> float:
+    """datastore_tls_handshake_failures_total, waited for until it is not 0 (10 s at most)."""
+    port = served.http.rsplit(":", 1)[1]
+    deadline = time.monotonic() + 10
+    while True:
+        text = httpx.get(f"https://127.0.0.1:{port}/metrics", verify=ssl.create_default_context(cafile=ca)).text
+        found = re.search(r"^datastore_tls_handshake_failures_total (\S+)$", text, re.M)
+        assert found, text[-2000:]
+        if float(found.group(1)) >= 1 or time.monotonic() > deadline:
+            return float(found.group(1))
+        time.sleep(0.1)
+
+
+def _json_lines(served) -> list[dict]:
+    """Every line the server wrote but its listening lines, each one JSON object."""
+    out = []
+    for line in served.log().splitlines():
+        if not re.fullmatch(r"(grpc|http) listening on \S+", line):
+            record = json.loads(line)  # a line that is not JSON fails here, quoted
+            assert isinstance(record, dict), line
+            out.append(record)
+    return out
+
+
+def test_json_log_takes_grpc_core_lines_and_counts_failed_handshakes(pki, process_db):
+    cert, key = pki["server"]
+    served = serve(process_db, "--log-format", "json", "--tls-cert", cert, "--tls-key", key)
+    try:
+        _plaintext_client_on_the_tls_port(served.grpc)
+        assert _handshake_failures(served, pki["ca"]) >= 1
+    finally:
+        assert served.stop() == 0
+    native = [r for r in _json_lines(served) if r["logger"] == "native" and "Handshake failed" in r["message"]]
+    assert native and re.fullmatch(r"ssl_transport_security\.cc:\d+", native[0]["source"]), native
+    assert native[0]["level"] == "info" and "worker" not in native[0]
 
 
 def test_tls_on_both_listeners(pki, process_db):
@@ -181,7 +229,11 @@ def test_tls_with_workers(pki, process_db):
             assert me.status_code == 200
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        _plaintext_client_on_the_tls_port(served.grpc)
+        assert _handshake_failures(served, pki["ca"]) >= 1  # counted by the worker that saw it
         time.sleep(0.5)  # the last access lines
         assert {r["worker"] for r in records(served) if r.get("call") == "GET /v1/users/me"} == {0, 1}
     finally:
         served.stop_checked()
+    native = [r for r in _json_lines(served) if r["logger"] == "native" and "Handshake failed" in r["message"]]
+    assert native and native[0]["worker"] in (0, 1), native

@@ -3,8 +3,8 @@ in-process call of the REST shim run the very same wrapped behaviour.
 
 `call_rules()` is THE list, outermost first: observe (metrics, request id, access log)
 -> errors (the one error mapping) -> database connection -> authentication. A
-`CallChain` wraps each registered handler's behaviour (unary and server-streaming, the
-arities this API uses) with the rules that apply to its method, once per method; the
+`CallChain` wraps each registered handler's behaviour (any arity: server reflection is a
+bidirectional stream) with the rules that apply to its method, once per method; the
 gRPC server runs it as its only interceptor (`CallChain.interceptor()`), the REST shim
 calls `CallChain.wrap()` directly (server/rest/inprocess.py). Outermost of all, for every
 method, the stream reaper (below). The rules run inside the call, in the worker thread.
@@ -24,6 +24,7 @@ import grpc
 from server import observability
 from server.api import context as call_context
 from server.api import status
+from server.api.registration import behaviour_attr
 from server.domain.errors import DomainError, Unauthenticated
 from server.services.auth import AuthService
 from server.storage.db import connection_errors, ensure_connection, settle, write_mark
@@ -31,6 +32,14 @@ from server.storage.db import connection_errors, ensure_connection, settle, writ
 log = logging.getLogger(__name__)
 
 Around = Callable[[grpc.ServicerContext], AbstractContextManager]
+
+# go-grpc-prometheus' grpc_type label, by (request streaming, response streaming)
+GRPC_TYPES = {
+    (False, False): "unary",
+    (False, True): "server_stream",
+    (True, False): "client_stream",
+    (True, True): "bidi_stream",
+}
 
 # Methods that need no credentials: health, reflection and the token exchange itself.
 OPEN_METHOD_PREFIXES = (
@@ -51,7 +60,7 @@ class Rule:
     """One rule of the chain. `bind` is asked once per method: the factory of the context
     manager run around each of its calls, or None where the rule does not apply."""
 
-    def bind(self, method: str, streaming: bool) -> Around | None:  # pragma: no cover - abstract
+    def bind(self, method: str, grpc_type: str) -> Around | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -71,8 +80,8 @@ class Observe(Rule):
     whose caller (the REST shim) writes the line itself, reading who called from the
     call's record."""
 
-    def bind(self, method, streaming):
-        metrics = observability.GrpcCall(method, streaming)
+    def bind(self, method, grpc_type):
+        metrics = observability.GrpcCall(method, grpc_type)
         return lambda context: _Observed(metrics, context, method)
 
 
@@ -114,7 +123,7 @@ class Errors(Rule):
     """The only place that aborts a call: DomainError -> its status, anything else ->
     INTERNAL with a logged traceback and no internals on the wire."""
 
-    def bind(self, method, streaming):
+    def bind(self, method, grpc_type):
         return lambda context: _Guard(context, method)
 
 
@@ -138,7 +147,7 @@ class DbConnection(Rule):
     """Makes sure the worker thread has an open connection (it stays open for reuse) and
     turns a lost database connection into UNAVAILABLE."""
 
-    def bind(self, method, streaming):
+    def bind(self, method, grpc_type):
         return None if method.startswith(OPEN_METHOD_PREFIXES) else lambda context: _Conn()
 
 
@@ -171,7 +180,7 @@ class Authenticate(Rule):
     def __init__(self, auth: AuthService) -> None:
         self.auth = auth
 
-    def bind(self, method, streaming):
+    def bind(self, method, grpc_type):
         return None if is_open(method) else lambda context: _Auth(self.auth, context)
 
 
@@ -217,19 +226,16 @@ class CallChain:
         return _ChainInterceptor(self)
 
     def _build(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        streaming = handler.unary_stream is not None
-        if not (handler.unary_unary or streaming):
-            return handler  # client streaming is not used by this API
-        arounds = [a for rule in self.rules if (a := rule.bind(method, streaming)) is not None]
-        if streaming:
-            behaviour = handler.unary_stream
-            for around in reversed(arounds):
-                behaviour = _stream_within(around, behaviour)
-            return handler._replace(unary_stream=_reaped_stream(behaviour))
-        behaviour = handler.unary_unary
+        grpc_type = GRPC_TYPES[handler.request_streaming, handler.response_streaming]
+        arounds = [a for rule in self.rules if (a := rule.bind(method, grpc_type)) is not None]
+        within, reaped = (
+            (_stream_within, _reaped_stream) if handler.response_streaming else (_unary_within, _reaped_unary)
+        )
+        attr = behaviour_attr(handler)
+        behaviour = getattr(handler, attr)
         for around in reversed(arounds):
-            behaviour = _unary_within(around, behaviour)
-        return handler._replace(unary_unary=_reaped_unary(behaviour))
+            behaviour = within(around, behaviour)
+        return handler._replace(**{attr: reaped(behaviour)})
 
 
 class _ChainInterceptor(grpc.ServerInterceptor):

@@ -2,8 +2,8 @@
 
 grpcio answers a request its deserializer cannot parse with INTERNAL ("Exception
 deserializing request!") before any interceptor runs, so a malformed message would look
-like a server fault and would skip authentication. Here every generated handler gets a
-deserializer that never raises: it hands a `Malformed` marker to the behaviour, which
+like a server fault and would skip authentication. Here every handler registered - ours
+and the stock health and reflection services, of any arity - gets a deserializer that never raises: it hands a `Malformed` marker to the behaviour, which
 raises InvalidArgument from inside the call, after the call rules (authentication
 first, then the one error mapping: server/api/interceptors.py) have run.
 
@@ -43,11 +43,33 @@ def _safe(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
     return parse
 
 
+def behaviour_attr(handler: grpc.RpcMethodHandler) -> str:
+    """The handler field that holds its behaviour: unary_unary, unary_stream, stream_unary
+    or stream_stream (the request's arity, then the response's)."""
+    return ("stream_" if handler.request_streaming else "unary_") + (
+        "stream" if handler.response_streaming else "unary"
+    )
+
+
+def _refuse(request: Any) -> Any:
+    if isinstance(request, Malformed):
+        raise InvalidArgument(f"the request message cannot be decoded: {request.why}", reason="MALFORMED_MESSAGE")
+    return request
+
+
 def _checked(behaviour: Callable) -> Callable:
     def call(request, context):
-        if isinstance(request, Malformed):
-            raise InvalidArgument(f"the request message cannot be decoded: {request.why}", reason="MALFORMED_MESSAGE")
-        return behaviour(request, context)
+        return behaviour(_refuse(request), context)
+
+    return call
+
+
+def _checked_requests(behaviour: Callable) -> Callable:
+    """For a request stream (server reflection): a message that does not decode ends the
+    call when the behaviour reaches it."""
+
+    def call(requests, context):
+        return behaviour((_refuse(request) for request in requests), context)
 
     return call
 
@@ -55,11 +77,10 @@ def _checked(behaviour: Callable) -> Callable:
 def _wrap(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
     if handler.request_deserializer is None:
         return handler
-    kind = "unary_unary" if handler.unary_unary else "unary_stream" if handler.unary_stream else None
-    if kind is None:  # client streaming is not used by this API
-        return handler
+    kind = behaviour_attr(handler)
+    check = _checked_requests if handler.request_streaming else _checked
     return handler._replace(
-        request_deserializer=_safe(handler.request_deserializer), **{kind: _checked(getattr(handler, kind))}
+        request_deserializer=_safe(handler.request_deserializer), **{kind: check(getattr(handler, kind))}
     )
 
 

@@ -1,7 +1,7 @@
 """Byte-level fuzzing below the schema, against a real server process on the selected
 backend: raw request bodies, raw query strings and raw path segments for every route of
 every dialect, with and without credentials, and malformed protobuf bytes for every gRPC
-method. Every answer must be deliberate - never a 5xx, never INTERNAL/UNKNOWN, never a
+method (the stock health and reflection ones too). Every answer must be deliberate - never a 5xx, never INTERNAL/UNKNOWN, never a
 traceback in the server log - anonymous or badly authenticated callers get 401 first,
 and the seeded data reads back unchanged. Bounded and deterministic (derandomize)."""
 
@@ -19,13 +19,10 @@ from server.api.interceptors import is_open
 from server.app import service_descriptors
 from server.rest.rules import routes_for
 from tests.fuzz import rawhttp
-from tests.grpc.test_fuzz import DELIBERATE
+from tests.grpc.test_fuzz import DELIBERATE, METHODS, invoke
 
 ROUTES = routes_for(service_descriptors())
 UNPARSABLE = b"Invalid HTTP request received."  # uvicorn's answer when httptools cannot parse a request
-METHODS = [
-    (f"/{service.full_name}/{m.name}", m.server_streaming) for service in service_descriptors() for m in service.methods
-]
 FUZZ = settings(
     max_examples=300,
     derandomize=True,
@@ -191,23 +188,16 @@ grpc_bytes = st.one_of(
 
 
 @FUZZ
-@given(method=st.sampled_from(METHODS), who=credentials, payload=grpc_bytes)
+@given(method=st.sampled_from([m for _, m in METHODS]), who=credentials, payload=grpc_bytes)
 def test_malformed_protobuf_bytes(server, method, who, payload):
-    path, streaming = method
+    """Every method, ours and the stock health and reflection ones."""
+    path = f"/{method.containing_service.full_name}/{method.name}"
     with grpc.insecure_channel(server.grpc) as channel:
-        factory = channel.unary_stream if streaming else channel.unary_unary
-        call = factory(path, request_serializer=lambda b: b, response_deserializer=lambda b: b)
         authorization = _authorization(server, who)
         metadata = (("authorization", authorization),) if authorization else ()
-        try:
-            result = call(payload, metadata=metadata, timeout=30)
-            if streaming:
-                list(result)
-            code = grpc.StatusCode.OK
-        except grpc.RpcError as err:
-            code = err.code()
+        code, details = invoke(channel, method, payload, serialize=lambda b: b, metadata=metadata)
     server.statuses[code.name] += 1
-    assert code in DELIBERATE, f"{path} {payload!r} as {who}: {code}"
+    assert code in DELIBERATE, f"{path} {payload!r} as {who}: {code} {details}"
     if who != "fuzzer" and not is_open(path):
         assert code == grpc.StatusCode.UNAUTHENTICATED, f"{path} {payload!r} as {who}: {code}"
     assert not server.tracebacks(), server.tracebacks()[0]

@@ -1,9 +1,9 @@
 """Hypothesis over gRPC request messages: for every RPC of every service the server
 registers, random but well-typed requests (strategies built from the message
 descriptors: odd strings, boundary integers, unknown enum numbers, nested values,
-long lists) sent to a real server process. The server must answer each with a
-deliberate status (OK or a client error) - never UNKNOWN, INTERNAL, UNAVAILABLE or a
-timeout - and never log a traceback. Bounded and deterministic (derandomize)."""
+long lists) sent to a real server process, the stock health and reflection services
+included. The server must answer each with a deliberate status (OK or a client error) -
+never UNKNOWN, INTERNAL, UNAVAILABLE or a timeout - and never log a traceback. Bounded and deterministic (derandomize)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datastore_client import DatastoreClient
+from server.api import stock
 from server.app import service_descriptors
 from tests.procs import cli, serve
 
@@ -142,7 +143,39 @@ def message_strategy(desc: Descriptor, depth: int = 0) -> st.SearchStrategy:
     return st.fixed_dictionaries({}, optional=fields).map(build)
 
 
-METHODS = [(service, method) for service in service_descriptors() for method in service.methods]
+SERVICES = [*service_descriptors(), *stock.descriptors()]  # ours, then health and both reflections
+METHODS = [(service, method) for service in SERVICES for method in service.methods]
+# Streams that never end by themselves: Watch answers the status now, then each change
+# until the client leaves. Read to their first answer.
+ENDLESS = {"grpc.health.v1.Health.Watch"}
+
+
+def invoke(channel, method, request, serialize=None, metadata=(), timeout=30) -> tuple[grpc.StatusCode, str]:
+    """One call of `method` (a MethodDescriptor, any arity) with `request` (the one message
+    of a request stream); the code and details it ended with."""
+    path = f"/{method.containing_service.full_name}/{method.name}"
+    factory = {
+        (False, False): channel.unary_unary,
+        (False, True): channel.unary_stream,
+        (True, False): channel.stream_unary,
+        (True, True): channel.stream_stream,
+    }[method.client_streaming, method.server_streaming]
+    call = factory(
+        path,
+        request_serializer=serialize or (lambda m: m.SerializeToString()),
+        response_deserializer=message_factory.GetMessageClass(method.output_type).FromString,
+    )
+    try:
+        result = call(iter([request]) if method.client_streaming else request, metadata=metadata, timeout=timeout)
+        if method.server_streaming and method.full_name in ENDLESS:
+            next(result)
+            result.cancel()
+        elif method.server_streaming:
+            for _ in result:
+                pass
+    except grpc.RpcError as err:
+        return err.code(), err.details()
+    return grpc.StatusCode.OK, ""
 
 
 @pytest.fixture(scope="module")
@@ -166,10 +199,6 @@ def target(new_database):
 
 @pytest.mark.parametrize(("service", "method"), METHODS, ids=[f"{s.name}.{m.name}" for s, m in METHODS])
 def test_random_requests_get_deliberate_answers(target, service, method):
-    path = f"/{service.full_name}/{method.name}"
-    response_cls = message_factory.GetMessageClass(method.output_type)
-    kind = target.unary_stream if method.server_streaming else target.unary_unary
-    call = kind(path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=response_cls.FromString)
     auth = (("authorization", "Basic " + base64.b64encode(b"root:root-pass-1").decode()),)
     seen: list[grpc.StatusCode] = []
 
@@ -178,15 +207,8 @@ def test_random_requests_get_deliberate_answers(target, service, method):
     )
     @given(request=message_strategy(method.input_type))
     def run(request):
-        try:
-            result = call(request, metadata=auth, timeout=30)
-            if method.server_streaming:
-                for _ in result:
-                    pass
-            code = grpc.StatusCode.OK
-        except grpc.RpcError as err:
-            code = err.code()
-            assert code in DELIBERATE, f"{path} answered {code.name}: {err.details()} for {request}"
+        code, details = invoke(target, method, request, metadata=auth)
+        assert code in DELIBERATE, f"{method.full_name} answered {code.name}: {details} for {request}"
         seen.append(code)
 
     run()
