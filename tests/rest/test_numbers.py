@@ -37,8 +37,8 @@ def same(got, want) -> bool:
         return isinstance(got, list) and len(got) == len(want) and all(map(same, got, want))
     if isinstance(want, float):
         if isinstance(got, Decimal):
-            return Decimal(repr(want)) == got or (want >= 2**53 and got == Decimal(repr(want)))
-        return isinstance(got, int) and not isinstance(got, bool) and want >= 2**53 and got == int(want)
+            return Decimal(repr(want)) == got
+        return type(got) is int and abs(want) >= 2**53 and Decimal(got) == Decimal(repr(want))  # jsonb
     if isinstance(want, bool) or want is None or isinstance(want, str):
         return got == want and type(got) is type(want)
     return type(got) is int and got == want
