@@ -1,22 +1,21 @@
 """Conversions between protobuf messages and domain values, both directions.
 
 JSON values travel as google.protobuf.Value. json_format turns every number into a
-float (5 -> 5.0); values here keep integral numbers as int so stored JSON reads back
-as written, hence the small hand-written walkers below.
+float (5 -> 5.0); the walkers below read numbers by the one rule of server/api/numbers.py
+(whole numbers below 2**53 as int) and, in a REST call, keep the exact numbers the
+client wrote beside the message (tagged NaNs).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from google.protobuf import struct_pb2
 
 from datastore.v1 import auth_pb2, descriptor_pb2, entry_pb2, sharing_pb2
+from server.api import numbers
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
-
-_MAX_SAFE_INT = 2**53
 
 # ---------------------------------------------------------------- JSON values
 
@@ -26,10 +25,10 @@ def value_from_proto(v: struct_pb2.Value, field: str = "value") -> Any:
     if kind == "string_value":
         return v.string_value
     if kind == "number_value":
-        n = v.number_value
-        if math.isnan(n) or math.isinf(n):
+        n = numbers.number(v.number_value)
+        if n is None:
             raise InvalidArgument.for_field(field, "numbers must be finite")
-        return int(n) if n.is_integer() and abs(n) < _MAX_SAFE_INT else n
+        return n
     if kind == "bool_value":
         return v.bool_value
     if kind == "struct_value":
@@ -43,27 +42,31 @@ def value_from_proto(v: struct_pb2.Value, field: str = "value") -> Any:
 
 def value_to_proto(value: Any, out: struct_pb2.Value | None = None) -> struct_pb2.Value:
     out = struct_pb2.Value() if out is None else out
+    _to_proto(value, out, numbers.CURRENT.get())
+    return out
+
+
+def _to_proto(value: Any, out: struct_pb2.Value, exact: numbers.ExactNumbers | None) -> None:
     if value is None:
         out.null_value = struct_pb2.NULL_VALUE
     elif isinstance(value, bool):
         out.bool_value = value
     elif isinstance(value, (int, float)):
-        out.number_value = value
+        out.number_value = exact.tag(value) if exact is not None and numbers.needs_tag(value) else value
     elif isinstance(value, str):
         out.string_value = value
     elif isinstance(value, dict):
         fields = out.struct_value.fields
         out.struct_value.SetInParent()
         for k, x in value.items():
-            value_to_proto(x, fields[k])
+            _to_proto(x, fields[k], exact)
     elif isinstance(value, list):
         values = out.list_value.values
         out.list_value.SetInParent()
         for x in value:
-            value_to_proto(x, values.add())
+            _to_proto(x, values.add(), exact)
     else:  # pragma: no cover - stored values are JSON
         raise TypeError(f"not a JSON value: {type(value).__name__}")
-    return out
 
 
 # ------------------------------------------------------------------- enums

@@ -114,6 +114,8 @@ class _Sqlite(_Backend):
         if kind == "boolean":
             return fn.json_type(self.value, self.json_path(path)) == ("true" if operand else "false")
         lhs = fn.json_extract(self.value, self.json_path(path))
+        if kind == "number" and not -(2**63) <= operand < 2**63:
+            operand = float(operand)  # SQLite reads such JSON integers as REAL too, and binds no bigger int
         # The type guard is needed (json_extract gives 1/0 for booleans and JSON text for
         # arrays/objects) but goes second: AND short-circuits, so it only runs on rows
         # whose value already compared true.

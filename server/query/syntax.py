@@ -298,8 +298,8 @@ def _value_node(f: Filter) -> Node:
         return _boolean(p, c, value == "true")
     operand: object = unquote(value)
     if kind == "number":
-        number = float(value)
-        operand = int(number) if number.is_integer() else number
+        number = float(value)  # an integer literal exactly, at any size (jsonb compares it so)
+        operand = int(value) if value.isdigit() else int(number) if number.is_integer() else number
     if c in _ORDERING:
         return Condition(p, _ORDERING[c], operand)
     equal = Condition(p, Op.EQ, operand)

@@ -8,6 +8,10 @@ Handlers are synchronous and may block (database), so they never run on the even
 loop. A stream is iterated on one worker thread from start to end (its PostgreSQL
 named cursor lives in that thread's transaction) and handed to the loop in chunks
 through a bounded Pipe; when the HTTP side leaves, the worker closes the stream there.
+
+A call keeps the exact JSON numbers of its request and response beside the messages
+(server/api/numbers.py): the worker runs with the ExactNumbers the transcoder left in
+the calling task, or a fresh one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import grpc
 from google.protobuf.message import Message
 from google.rpc import status_pb2
 
+from server.api import numbers
 from server.api.context import AbortedCall, LocalContext
 from server.api.interceptors import CallChain
 
@@ -65,7 +70,8 @@ class InProcessCalls:
         context = LocalContext(metadata, CALL_TIMEOUT_S, peer)
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        job = self.executor.submit(self._unary_job, method, request, context, render, loop, done)
+        exact = numbers.CURRENT.get() or numbers.ExactNumbers()
+        job = self.executor.submit(self._unary_job, method, request, context, render, loop, done, exact)
         timer = loop.call_later(CALL_TIMEOUT_S, _expire, done, job, context)  # cheaper than asyncio.timeout
         try:
             return await done
@@ -81,7 +87,8 @@ class InProcessCalls:
         loop = asyncio.get_running_loop()
         pipe = Pipe(loop, context)
         work = contextvars.Context().run
-        loop.run_in_executor(self.executor, work, self._stream, method, request, context, render, pipe)
+        exact = numbers.CURRENT.get() or numbers.ExactNumbers()
+        loop.run_in_executor(self.executor, work, self._stream, method, request, context, render, pipe, exact)
         return pipe
 
     # ------------------------------------------------------------ worker side
@@ -98,11 +105,11 @@ class InProcessCalls:
             )
         return handler, handler.request_deserializer(data)
 
-    def _unary_job(self, method, request, context, render, loop, done: asyncio.Future) -> None:
+    def _unary_job(self, method, request, context, render, loop, done: asyncio.Future, exact) -> None:
         """Runs the call in a fresh contextvars context (as grpcio does) and hands the
         outcome to the loop: one wake-up, no concurrent.futures chaining."""
         try:
-            outcome, error = contextvars.Context().run(self._unary, method, request, context, render), None
+            outcome, error = contextvars.Context().run(self._unary, method, request, context, render, exact), None
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
             outcome, error = None, exc
         try:
@@ -110,7 +117,8 @@ class InProcessCalls:
         except RuntimeError:  # the loop is closed: nobody waits any more
             pass
 
-    def _unary(self, method: str, request: Message, context: LocalContext, render: Callable) -> tuple[Any, str]:
+    def _unary(self, method: str, request: Message, context: LocalContext, render: Callable, exact) -> tuple[Any, str]:
+        numbers.CURRENT.set(exact)
         handler, parsed = self._start(method, request)
         try:
             response = handler.unary_unary(parsed, context)
@@ -121,7 +129,10 @@ class InProcessCalls:
         _check(context, response)
         return render(response), context.user
 
-    def _stream(self, method: str, request: Message, context: LocalContext, render: Callable, pipe: Pipe) -> None:
+    def _stream(
+        self, method: str, request: Message, context: LocalContext, render: Callable, pipe: Pipe, exact
+    ) -> None:
+        numbers.CURRENT.set(exact)
         responses = None
         try:
             handler, parsed = self._start(method, request)

@@ -4,6 +4,10 @@ Order as grpc-gateway: body first, then path variables, then query parameters (f
 fields bound by neither). Query keys may be proto names or JSON names, nested with dots
 (`a.b`) or brackets (`pg[limit]`); a repeated key fills a repeated field. Unknown query
 parameters are refused (Envoy's strict default) so typos do not pass silently.
+
+JSON numbers are kept as written (integers of any size, 1.0 a float): the request's
+google.protobuf.Value numbers a double would not give back are tagged and the printer
+resolves the response's tags, through the call's ExactNumbers (server/api/numbers.py).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from server.api.numbers import CURRENT, ExactNumbers, from_double, needs_tag, number, tag_message
 from server.domain.limits import TOO_DEEP_FOR_PROTOBUF
 from server.rest.rules import Route
 
@@ -165,6 +170,7 @@ def build_request(
     from google.protobuf import message_factory
 
     message = message_factory.GetMessageClass(route.method.input_type)()
+    CURRENT.set(None)  # the in-process call takes it from here (server/rest/inprocess.py)
     if route.body:
         _apply_body(message, route, body, parsing)
     elif body.strip() and not (parsing.empty_object_is_no_body and decode_json(body) in ({}, None)):
@@ -203,31 +209,48 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _integer(text: str) -> int:
-    number = int(text)
-    if len(text) > 300 and abs(number) > 2**1024:  # beyond a double: protobuf cannot hold it
-        raise ValueError(f"number {text[:40]}… is out of range")
-    return number
+class _Numbers:
+    """json.loads hooks: numbers in range, noting one a double would not give back."""
 
+    __slots__ = ("inexact",)
 
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"number {text[:40]} is out of range")
-    return number
+    def __init__(self) -> None:
+        self.inexact = False
+
+    def integer(self, text: str) -> int:
+        number = int(text)
+        if len(text) > 15 and needs_tag(number):
+            self.inexact = True
+            if len(text) > 300 and abs(number) > 2**1024:  # beyond a double: a Value cannot hold it
+                raise ValueError(f"number {text[:40]}… is out of range")
+        return number
+
+    def finite(self, text: str) -> float:
+        number = float(text)
+        if not math.isfinite(number):
+            raise ValueError(f"number {text[:40]} is out of range")
+        if number.is_integer() and needs_tag(number):
+            self.inexact = True
+        return number
 
 
 def decode_json(body: bytes) -> Any:
     """A request body as JSON data, or TranscodeError naming what is wrong with it: not
     UTF-8, not JSON, nested too deep, a number out of range (1e999, NaN, Infinity, an
     integer of thousands of digits) or a lone UTF-16 surrogate (`"\\ud800"`)."""
+    return _decode(body)[0]
+
+
+def _decode(body: bytes) -> tuple[Any, bool]:
+    """decode_json, and whether a number needs ExactNumbers to travel in a Value."""
+    hooks = _Numbers()
     try:
         data = json.loads(
-            body.decode("utf-8"), parse_float=_finite, parse_int=_integer, parse_constant=_reject_constant
+            body.decode("utf-8"), parse_float=hooks.finite, parse_int=hooks.integer, parse_constant=_reject_constant
         )
         if _SURROGATE_ESCAPE.search(body):
             json.dumps(data, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
-        return data
+        return data, hooks.inexact
     except UnicodeError as exc:
         raise TranscodeError(f"request body is not valid UTF-8 text: {exc.reason}", "body") from None
     except RecursionError:
@@ -242,7 +265,7 @@ def _camel_root(message: Message, path: str) -> str:
 
 
 def _apply_body(message: Message, route: Route, body: bytes, parsing: Parsing) -> None:
-    data: Any = decode_json(body) if body.strip() else {}
+    data, inexact = _decode(body) if body.strip() else ({}, False)
     target: Message = message
     if route.body != "*":
         target_holder, f = _resolve(message, route.body, route.body)
@@ -262,6 +285,10 @@ def _apply_body(message: Message, route: Route, body: bytes, parsing: Parsing) -
         raise TranscodeError(f"request body: {text}", "body") from None
     except (ValueError, TypeError, RecursionError, OverflowError) as exc:  # what ParseDict lets through
         raise TranscodeError(f"request body: {_clean(str(exc)) or 'cannot be read'}", "body") from None
+    if inexact:
+        exact = ExactNumbers()
+        tag_message(target, data, exact)
+        CURRENT.set(exact)
 
 
 def _clean(text: str) -> str:
@@ -272,8 +299,8 @@ def _clean(text: str) -> str:
 def to_json(message: Message, response_body: str = "") -> Any:
     """The message as JSON data: lowerCamelCase (or json_name) keys in declaration
     order, fields without presence printed even when default, 64-bit integers as JSON
-    numbers (the documented APIs show epoch-ms timestamps as numbers), integral numbers
-    inside google.protobuf.Value as integers.
+    numbers (the documented APIs show epoch-ms timestamps as numbers), numbers inside
+    google.protobuf.Value as the call's ExactNumbers hold them or by from_double.
 
     A small descriptor-driven printer instead of json_format.MessageToDict: that one
     prints int64 as strings (needing a second pass) and cost ~120 us per Entry here."""
@@ -352,17 +379,17 @@ def _b64(data: bytes) -> str:
 
 
 def _value(value: Message) -> Any:
-    """A google.protobuf.Value as json_format prints it, integral numbers as integers
-    (what _integral(MessageToDict(value)) gives, at a third of the cost)."""
+    """A google.protobuf.Value as json_format prints it, numbers by from_double (what
+    _integral(MessageToDict(value)) gives, at a third of the cost) or the tag's number."""
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         return value.string_value
     if kind == "number_value":
-        number = value.number_value
-        if math.isinf(number) or math.isnan(number):  # json_format's refusal, word for word
-            what = "NaN" if math.isnan(number) else "Infinity"
+        n = number(value.number_value)
+        if n is None:  # json_format's refusal, word for word
+            what = "NaN" if math.isnan(value.number_value) else "Infinity"
             raise ValueError(f"Fail to serialize {what} for Value.number_value, which would parse as string_value")
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        return n
     if kind == "struct_value":
         return {k: _value(v) for k, v in value.struct_value.fields.items()}
     if kind == "list_value":
@@ -374,8 +401,8 @@ def _value(value: Message) -> Any:
 
 def _integral(value: Any) -> Any:
     """json_format prints every JSON number of a Value as a float; 5.0 -> 5."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
+    if isinstance(value, float):
+        return from_double(value)
     if isinstance(value, list):
         return [_integral(v) for v in value]
     if isinstance(value, dict):

@@ -55,7 +55,12 @@ class Entry(_message.Message):
     """Output only: the revision as an AIP-154 etag (over REST also the ETag header)."""
     @_builtins.property
     def value(self) -> _struct_pb2.Value:
-        """The value (MAP stores); unset for LIST stores."""
+        """The value (MAP stores); unset for LIST stores. A Value's numbers are doubles: over
+        gRPC an integer beyond 2^53 arrives as the nearest double (and is stored so), a
+        whole number below 2^53 is read as an integer (1.0 as 1). Over REST the numbers are
+        kept as written: integers of any size exactly, 1.0 as 1.0, decimals to a double's
+        precision (PostgreSQL's jsonb may respell them: 1.5e300 written out in full).
+        """
 
     @_builtins.property
     def created_by_user(self) -> _auth_pb2.UserInfo:
@@ -170,7 +175,9 @@ class PutEntryRequest(_message.Message):
     """
     @_builtins.property
     def value(self) -> _struct_pb2.Value:
-        """The value; required for MAP stores, must be unset for LIST stores."""
+        """The value; required for MAP stores, must be unset for LIST stores. Numbers as
+        Entry.value says.
+        """
 
     def __init__(
         self,

@@ -118,7 +118,9 @@ class Condition(_message.Message):
     """The operator."""
     @_builtins.property
     def value(self) -> _struct_pb2.Value:
-        """The operand; a list for OPERATOR_IN."""
+        """The operand; a list for OPERATOR_IN. Numbers as Entry.value says: over REST an
+        integer beyond 2^53 is compared exactly.
+        """
 
     def __init__(
         self,

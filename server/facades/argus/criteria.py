@@ -3,13 +3,13 @@ names and bits, and "unset" spelled as null, "" or {}."""
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf import struct_pb2
 
+from server.api import numbers
 from server.domain.errors import InvalidArgument
 
 
@@ -57,9 +57,10 @@ def timestamp(v: struct_pb2.Value, field: str) -> int | None:
         return None
     kind = v.WhichOneof("kind")
     if kind == "number_value":
-        if not (math.isfinite(v.number_value) and v.number_value.is_integer()):
+        n = numbers.number(v.number_value)  # a REST call's 1.7e12 is a tagged float
+        if n is None or not float(n).is_integer():
             raise InvalidArgument.for_field(field, "epoch milliseconds must be a whole number")
-        ms = int(v.number_value)
+        ms = int(n)
     elif kind == "string_value":
         text = v.string_value.strip()
         if re.fullmatch(r"-?\d{1,19}", text):

@@ -1020,7 +1020,10 @@ class PutEntriesRequest(_message.Message):
     """Customer (query parameter); the body's customerID wins when both are given."""
     @_builtins.property
     def body(self) -> _struct_pb2.Struct:
-        """The body as sent."""
+        """The body as sent. A non-string value is stored as JSON and read back as its text:
+        over REST its numbers are kept as written, over gRPC they are doubles (an integer
+        beyond 2^53 arrives as the nearest double, 1.0 as 1), as datastore.v1.Entry.value.
+        """
 
     def __init__(
         self,

@@ -30,8 +30,11 @@ class DataStoreServiceStub:
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one
-    user. Values travel as google.protobuf.Value, so numbers are IEEE doubles (integers
-    beyond 2^53 lose precision). Several RPCs return one documented shape (buf.yaml
+    user. Values travel as google.protobuf.Value, whose numbers are IEEE doubles: over
+    gRPC an integer beyond 2^53 arrives as the nearest double and a whole number below
+    2^53 is read as an integer (1.0 as 1). Over REST the numbers are kept as written:
+    integers of any size exactly, 1.0 as 1.0, decimals to a double's precision (on
+    PostgreSQL as jsonb normalises them: 1.5e300 is written out in full). Several RPCs return one documented shape (buf.yaml
     exempts this package from the unique-response rules).
     The shared dataStore: access per key by sharing, per namespace by protection.
     """
@@ -104,8 +107,11 @@ class DataStoreServiceServicer:
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one
-    user. Values travel as google.protobuf.Value, so numbers are IEEE doubles (integers
-    beyond 2^53 lose precision). Several RPCs return one documented shape (buf.yaml
+    user. Values travel as google.protobuf.Value, whose numbers are IEEE doubles: over
+    gRPC an integer beyond 2^53 arrives as the nearest double and a whole number below
+    2^53 is read as an integer (1.0 as 1). Over REST the numbers are kept as written:
+    integers of any size exactly, 1.0 as 1.0, decimals to a double's precision (on
+    PostgreSQL as jsonb normalises them: 1.5e300 is written out in full). Several RPCs return one documented shape (buf.yaml
     exempts this package from the unique-response rules).
     The shared dataStore: access per key by sharing, per namespace by protection.
     """
@@ -269,8 +275,11 @@ class DataStoreService:
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one
-    user. Values travel as google.protobuf.Value, so numbers are IEEE doubles (integers
-    beyond 2^53 lose precision). Several RPCs return one documented shape (buf.yaml
+    user. Values travel as google.protobuf.Value, whose numbers are IEEE doubles: over
+    gRPC an integer beyond 2^53 arrives as the nearest double and a whole number below
+    2^53 is read as an integer (1.0 as 1). Over REST the numbers are kept as written:
+    integers of any size exactly, 1.0 as 1.0, decimals to a double's precision (on
+    PostgreSQL as jsonb normalises them: 1.5e300 is written out in full). Several RPCs return one documented shape (buf.yaml
     exempts this package from the unique-response rules).
     The shared dataStore: access per key by sharing, per namespace by protection.
     """

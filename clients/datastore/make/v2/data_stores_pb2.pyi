@@ -456,7 +456,10 @@ class Record(_message.Message):
     """Key."""
     @_builtins.property
     def data(self) -> _struct_pb2.Struct:
-        """Data."""
+        """Data. Its numbers are doubles over gRPC (an integer beyond 2^53 arrives as the
+        nearest double, 1.0 as 1); over REST they are kept as written, as for
+        datastore.v1.Entry.value.
+        """
 
     def __init__(
         self,
