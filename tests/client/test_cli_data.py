@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from server.cli import build_parser
-from server.cli_data import install_examples
-from server.cli_output import _subparsers
+from server.cli.data import install_examples
+from server.cli.output import _subparsers
 from tests.procs import DATASTORE, cli, environment, serve
 
 

@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from server.cli_admin import open_db
+from server.cli.admin import open_db
 from server.config import DEFAULT_GRPC, DEFAULT_HTTP, STUCK_STOP_S, Settings
 from server.domain import types as t
 from server.domain.errors import DomainError
@@ -301,10 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(encryption_actions, "status", cmd_encryption_status, "where the key is; encrypted values per key")
     p.add_argument("--encryption-key-file", help=key_file_help)
 
-    from server import cli_data  # get/put/delete/query/descriptors over gRPC, --version, examples in --help
+    from server.cli import data as cli_data  # data commands over gRPC, --version, examples
 
     cli_data.add_commands(parser, sub)
-    from server import cli_admin  # user/token/group/grant list, delete, passwd, init, export/import, backup
+    from server.cli import admin as cli_admin  # listings, delete, passwd, init, export, backup
 
     cli_admin.add_commands(sub, command, user, token, group)
     return parser

@@ -25,7 +25,7 @@ from datastore_client import (
     Unavailable,
 )
 from datastore_client._base import DEFAULT_TARGET
-from server import cli_output as out
+from server.cli import output as out
 
 EXIT_ERROR, EXIT_NOT_FOUND, EXIT_DENIED, EXIT_INVALID, EXIT_UNAVAILABLE, EXIT_CONFLICT = 1, 4, 5, 6, 7, 8
 EXIT_CODES: dict[type[DatastoreError], int] = {
