@@ -10,7 +10,7 @@ DEFAULT_DB = "sqlite:///datastore.db"
 DEFAULT_GRPC = "127.0.0.1:50051"
 DEFAULT_HTTP = "127.0.0.1:8080"
 # A server still stopping this long after its grace period dumps its threads' stacks and
-# exits 1 (server/cli.py); a slow drain takes up to ~25 s (HTTP's 10 s graceful timeout
+# exits 1 (server/cli/serve.py); a slow drain takes up to ~25 s (HTTP's 10 s graceful timeout
 # and 15 s join, the sweeper's join), so this leaves room for it.
 STUCK_STOP_S = 30.0
 

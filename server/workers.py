@@ -185,7 +185,7 @@ class Supervisor:
     def _check_settings(self) -> None:
         """What a lone server checks first, done once here so that a wrong setting fails
         at once: TLS files, and the database opens (and gets migrated)."""
-        from server.cli_admin import first_start_hint
+        from server.cli.first_start import first_start_hint
         from server.services.keyfiles import sqlite_path
         from server.storage.db import connection_errors, database
         from server.storage.migrations import init_database

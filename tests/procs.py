@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-# faulthandler's header of each thread's stack: a stop that hung (server/cli.py) wrote it
+# faulthandler's header of each thread's stack: a stop that hung (server/cli/serve.py) wrote it
 STUCK_STOP_DUMP = "(most recent call first)"
 DATASTORE = shutil.which("datastore") or os.path.join(os.path.dirname(sys.executable), "datastore")
 

@@ -11,8 +11,7 @@ import subprocess
 import pytest
 
 from server.cli import build_parser
-from server.cli_data import install_examples
-from server.cli_output import _subparsers
+from server.cli.output import _subparsers
 from tests.procs import DATASTORE, cli, environment, serve
 
 
@@ -60,8 +59,7 @@ def test_version_and_an_example_in_every_help(ds):
         for name, child in children.items():
             yield from leaves(child, (*path, name))
 
-    root = build_parser()
-    install_examples(root)  # as parsing the command line does
+    root = build_parser()  # with the examples, as the command line gets them
     for path, parser in leaves(root):
         text = parser.format_help()
         assert "example" in text, f"datastore {' '.join(path)} --help shows no example"

@@ -1,5 +1,7 @@
-"""What the `datastore` data commands print (rich tables, or JSON with --json), the
-version line, and an example in every command's --help."""
+"""What every `datastore` command prints: the listings of the database commands (aligned
+columns, or one JSON document with --json), the entries and stores of the data commands
+(rich tables, or JSON with --json), errors, the version line, and an example in every
+command's --help."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
@@ -121,7 +124,11 @@ def _compact(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def error(ns: argparse.Namespace, code: str, message: str, reason: str, violations: Sequence[tuple[str, ...]]) -> None:
+def error(
+    ns: argparse.Namespace, code: str, message: str, reason: str = "", violations: Sequence[tuple[str, ...]] = ()
+) -> None:
+    """A data command's error on stderr: one JSON object with --json, else a line (and
+    the field violations the message does not already say)."""
     if getattr(ns, "json", False):
         body = {"code": code, "message": message, "reason": reason}
         if violations:
@@ -134,28 +141,68 @@ def error(ns: argparse.Namespace, code: str, message: str, reason: str, violatio
             print(f"  {field}: {description}", file=sys.stderr)
 
 
-def _when(entry: Entry | Descriptor) -> str:
-    data = entry.to_json()
-    return f"{data['updated_at'] or ''} by {entry.updated_by}" if entry.updated_by else data["updated_at"] or ""
+def when(at: datetime | int | None, by: str = "", *, millis: bool = False, missing: str = "-") -> str:
+    """A UTC time in ISO 8601 (`at`: a datetime or epoch milliseconds) to the second, or
+    the millisecond; `missing` without one; then " by NAME" when `by` is known."""
+    if at is not None and not isinstance(at, datetime):
+        at = datetime.fromtimestamp(at / 1000, UTC) if at else None
+    text = at.isoformat(timespec="milliseconds" if millis else "seconds").replace("+00:00", "Z") if at else missing
+    return f"{text} by {by}" if by else text
 
 
-def entry(ns: argparse.Namespace, e: Entry) -> None:
+def _updated(item: Entry | Descriptor) -> str:
+    return when(item.updated_at, item.updated_by or "", millis=True, missing="")
+
+
+def listing(rows: list[dict], columns: list[str], as_json: bool, key: str) -> None:
+    """One JSON document ({key: rows}) with --json, else aligned columns."""
+    if as_json:
+        json.dump({key: rows}, sys.stdout)
+        sys.stdout.write("\n")
+        return
+
+    def text(row: dict, col: str) -> str:
+        value = row.get(col)
+        if col in ("created", "expires"):
+            return when(value)
+        if isinstance(value, list):
+            return ",".join(value) or "-"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return "-" if value is None else str(value)
+
+    table = [[c.upper() for c in columns]] + [[text(r, c) for c in columns] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _card(ns: argparse.Namespace, item: Entry | Descriptor, rows: Sequence[tuple[str, str]]) -> None:
+    """One item: its JSON with --json, else a two-column table of bold labels and values."""
     if ns.json:
-        _print_json(e.to_json())
+        _print_json(item.to_json())
         return
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
-    for label, shown in (
-        ("store", e.store),
-        ("key", e.key),
-        ("customer", str(e.customer_id)),
-        ("revision", str(e.revision)),
-        ("updated", _when(e)),
-        ("value", json.dumps(e.value, ensure_ascii=False, indent=2, sort_keys=True)),
-    ):
+    for label, shown in rows:
         table.add_row(label, shown)
     _console().print(table)
+
+
+def entry(ns: argparse.Namespace, e: Entry) -> None:
+    _card(
+        ns,
+        e,
+        (
+            ("store", e.store),
+            ("key", e.key),
+            ("customer", str(e.customer_id)),
+            ("revision", str(e.revision)),
+            ("updated", _updated(e)),
+            ("value", json.dumps(e.value, ensure_ascii=False, indent=2, sort_keys=True)),
+        ),
+    )
 
 
 def written(ns: argparse.Namespace, e: Entry) -> None:
@@ -181,7 +228,7 @@ def entries(ns: argparse.Namespace, items: list[Entry], total: int, offset: int)
     for column in ("key", "customer", "revision", "updated", "value"):
         table.add_column(column, overflow="fold", justify="right" if column in ("customer", "revision") else "left")
     for e in items:
-        table.add_row(e.key, str(e.customer_id), str(e.revision), _when(e), _compact(e.value))
+        table.add_row(e.key, str(e.customer_id), str(e.revision), _updated(e), _compact(e.value))
     _console().print(table)
 
 
@@ -200,22 +247,18 @@ def descriptors(ns: argparse.Namespace, items: list[Descriptor]) -> None:
 
 
 def descriptor(ns: argparse.Namespace, d: Descriptor) -> None:
-    if ns.json:
-        _print_json(d.to_json())
-        return
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
-    for label, shown in (
-        ("name", d.name),
-        ("type", d.data_type),
-        ("behaviour", d.behaviour_type),
-        ("description", d.description),
-        ("global data", "yes" if d.global_data else "no"),
-        ("expire data", f"after {d.life_time} ms" if d.expire_data else "no"),
-        ("lower-case keys", "yes" if d.use_lower_case_keys else "no"),
-        ("deleted", "yes" if d.deleted else "no"),
-        ("updated", _when(d)),
-    ):
-        table.add_row(label, shown)
-    _console().print(table)
+    _card(
+        ns,
+        d,
+        (
+            ("name", d.name),
+            ("type", d.data_type),
+            ("behaviour", d.behaviour_type),
+            ("description", d.description),
+            ("global data", "yes" if d.global_data else "no"),
+            ("expire data", f"after {d.life_time} ms" if d.expire_data else "no"),
+            ("lower-case keys", "yes" if d.use_lower_case_keys else "no"),
+            ("deleted", "yes" if d.deleted else "no"),
+            ("updated", _updated(d)),
+        ),
+    )
