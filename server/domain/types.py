@@ -9,6 +9,24 @@ from typing import Any
 GLOBAL_CUSTOMER_ID = 0
 
 
+class _Missing:
+    """The type of MISSING."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __copy__(self) -> _Missing:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> _Missing:
+        return self
+
+
+# The server's one "no value" marker: a value that was not given at all (no body, no
+# `value` field), as opposed to one given as JSON null (None).
+MISSING: Any = _Missing()
+
+
 class DataType(enum.StrEnum):
     MAP = "MAP"
     LIST = "LIST"
@@ -83,7 +101,8 @@ class Descriptor:
 
     @property
     def reachable(self) -> bool:
-        """Only CENTRAL stores keep data in the database (seed 000)."""
+        """Only CENTRAL stores keep data in the database (LOCAL and DISTRIBUTED ones
+        live on processing nodes, out of the API's reach)."""
         return self.behaviour_type is BehaviourType.CENTRAL
 
     def expiry_cutoff(self, now_ms: int) -> int | None:

@@ -1,4 +1,4 @@
-"""Entry reads and writes with the rules of seed 000.
+"""Entry reads and writes with the rules of the Argus DataStores API.
 
 Order of checks on every call: the store exists (any user may list stores, so this
 leaks nothing) -> it is CENTRAL -> the customer is resolved -> permission -> input ->
@@ -21,16 +21,6 @@ from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
 
-class _Missing:
-    """Marks an absent value (distinct from JSON null)."""
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-
-
 def open_store(caches: CacheRegistry, name: str, field: str = "store") -> t.Descriptor:
     limits.check_store_name(name, field)
     d = caches.descriptors.get_or_load(name, lambda: descriptor_repo.get_descriptor(name, refs=caches.user_refs))
@@ -45,10 +35,10 @@ def normalize_key(d: t.Descriptor, key: str, field: str = "key") -> str:
 
 def check_value(d: t.Descriptor, value: Any, field: str = "value") -> Any:
     if d.data_type is t.DataType.LIST:
-        if value is not MISSING:
+        if value is not t.MISSING:
             raise InvalidArgument.for_field(field, f"store '{d.name}' is a LIST store: entries are keys only")
         return None
-    if value is MISSING:
+    if value is t.MISSING:
         raise InvalidArgument.for_field(field, f"is required: store '{d.name}' is a MAP store")
     limits.check_value_limits(value, field)
     return value

@@ -6,7 +6,8 @@ from datastore.v1 import entry_pb2, entry_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
 from server.domain.errors import InvalidArgument
-from server.services.entries import MISSING, EntryService
+from server.domain.types import MISSING
+from server.services.entries import EntryService
 
 
 def _value(message, field: str = "value"):

@@ -42,12 +42,11 @@ from server.facades.dhis2.values import Update, check_value
 from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
 from server.query.syntax import IllegalQuery, exists, is_number, parse_filters, parse_order, path_text, split_filters
 from server.services.crypto import Cipher
-from server.services.entries import MISSING
 from server.storage import users as user_repo
 from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
-__all__ = ["MISSING", "SHARED", "Dhis2Service", "EntryView", "QueryParams", "QueryResult", "new_uid"]
+__all__ = ["SHARED", "Dhis2Service", "EntryView", "QueryParams", "QueryResult", "new_uid"]
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 1000
@@ -262,7 +261,7 @@ class Dhis2Service(SharingMixin):
         for _ in range(CAS_RETRIES):
             entry = self._lookup(principal, owner, namespace, key)
             if entry is None:
-                self.create(principal, owner, namespace, key, None if value is MISSING else value, encrypt)
+                self.create(principal, owner, namespace, key, None if value is t.MISSING else value, encrypt)
                 return True
             if not self._may_write(principal, owner, entry):
                 return False

@@ -13,7 +13,7 @@ from server.api import converters as c
 from server.api.context import current_principal
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
-from server.facades.dhis2.service import MISSING, SHARED, Dhis2Service, EntryView, QueryParams
+from server.facades.dhis2.service import SHARED, Dhis2Service, EntryView, QueryParams
 
 # The success messages of seed 004, per store: (reason phrase, text). The userDataStore
 # ones are reproduced as the seed documents them, including "Created" for updates and
@@ -203,13 +203,13 @@ class _StoreServicer:
 
     def CreateEntry(self, request, context):
         principal, owner = self._owner(request)
-        value = c.value_from_proto(request.value) if request.HasField("value") else MISSING
+        value = c.value_from_proto(request.value) if request.HasField("value") else t.MISSING
         self.service.create(principal, owner, request.namespace, request.key, value, request.encrypt)
         return _web_message(self.user_store, "created", request.namespace, request.key)
 
     def UpdateEntry(self, request, context):
         principal, owner = self._owner(request)
-        value = c.value_from_proto(request.value) if request.HasField("value") else MISSING
+        value = c.value_from_proto(request.value) if request.HasField("value") else t.MISSING
         roll = request.roll if request.HasField("roll") else None
         created = self.service.update(
             principal, owner, request.namespace, request.key, value, request.path, roll, request.encrypt
