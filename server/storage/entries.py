@@ -35,7 +35,9 @@ _ENTRY_COLUMNS = (
     Entry.updated_at,
     Entry.updated_by,
 )
-_COLUMNS = {
+# The entry metadata a query may filter and sort on (server.query.ast.COLUMNS), as
+# columns: every store kind (Argus, Make, DHIS2) keeps its entries in the one Entry table.
+QUERY_COLUMNS = {
     "key": Entry.key,
     "customer_id": Entry.customer,
     "updated_at": Entry.updated_at,
@@ -46,6 +48,11 @@ _CONFLICT_TARGET = [Entry.descriptor, Entry.customer, Entry.owner_user_id, Entry
 
 
 _CONVERTERS = [f.python_value for f in _ENTRY_COLUMNS]
+
+
+def query_compiler() -> Compiler:
+    """Compiles query ASTs over Entry rows: the value and QUERY_COLUMNS."""
+    return Compiler(database, Entry.value, QUERY_COLUMNS)
 
 
 def _row(raw: tuple) -> tuple:
@@ -247,7 +254,7 @@ def delete_entries(
 
 
 def _filtered(d: t.Descriptor, sel: t.Selection) -> tuple[peewee.ModelSelect, Compiler]:
-    compiler = Compiler(database, Entry.value, _COLUMNS)
+    compiler = query_compiler()
     query = Entry.select(*_ENTRY_COLUMNS).where((Entry.descriptor == d.id) & (Entry.owner_user_id == 0))
     if sel.customers is not None:
         query = query.where(Entry.customer.in_(sorted(sel.customers)))
