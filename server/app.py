@@ -239,7 +239,7 @@ class DatastoreServer:
             (data_stores_pb2_grpc.add_DataStructureServiceServicer_to_server, MakeDataStructureServicer(make)),
             (dhis2_pb2_grpc.add_DataStoreServiceServicer_to_server, DataStoreServicer(dhis2)),
             (dhis2_pb2_grpc.add_UserDataStoreServiceServicer_to_server, UserDataStoreServicer(dhis2)),
-            (dhis2_pb2_grpc.add_SharingServiceServicer_to_server, Dhis2SharingServicer(dhis2)),
+            (dhis2_pb2_grpc.add_SharingServiceServicer_to_server, Dhis2SharingServicer(dhis2.sharing)),
         ]
         for add, servicer in registrations:
             register(server, add, servicer, self.handlers)

@@ -36,7 +36,7 @@ from server.facades.dhis2 import sharing_sql
 from server.facades.dhis2 import storage as ns_repo
 from server.facades.dhis2.fields import parse_fields, project, required_condition
 from server.facades.dhis2.keys import check_key, check_namespace
-from server.facades.dhis2.sharing import EntryView, SharingMixin, denied_key, protected, protection_mode
+from server.facades.dhis2.sharing import Dhis2Sharing, EntryView, denied_key, protected, protection_mode
 from server.facades.dhis2.sharing_sql import SHARED
 from server.facades.dhis2.values import Update, check_value
 from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
@@ -117,10 +117,11 @@ def _key_exists(namespace: str, key: str) -> AlreadyExists:
     )
 
 
-class Dhis2Service(SharingMixin):
+class Dhis2Service:
     def __init__(self, cipher: Cipher, caches: CacheRegistry) -> None:
         self.cipher = cipher
         self.refs = caches.user_refs
+        self.sharing = Dhis2Sharing()
 
     # ------------------------------------------------------------------ scopes
 
@@ -153,7 +154,7 @@ class Dhis2Service(SharingMixin):
         found = ns_repo.list_namespaces(owner)
         if owner != SHARED:
             return found
-        hidden = self.hidden_namespaces(principal)
+        hidden = self.sharing.hidden_namespaces(principal)
         return [n for n in found if n not in hidden]
 
     def list_keys(
@@ -228,7 +229,9 @@ class Dhis2Service(SharingMixin):
         grants = tuple(ns_repo.get_sharing(entry.id)) if owner == SHARED else ()
         return EntryView(entry, ns_repo.access(entry.id, sharing_sql.reader(principal, owner)), grants)
 
-    def create(self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, encrypt: bool) -> None:
+    def create(
+        self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, *, encrypt: bool = False
+    ) -> None:
         if self._lookup(principal, owner, namespace, key) is not None:
             raise _key_exists(namespace, key)
         value = check_value(value)
@@ -239,7 +242,15 @@ class Dhis2Service(SharingMixin):
         try:
             with write_transaction():
                 descriptor = ns_repo.ensure_namespace(namespace, principal.user_id)
-                ns_repo.create_entry(descriptor, owner, key, uid, None if encrypt else value, secret, principal.user_id)
+                ns_repo.create_entry(
+                    descriptor,
+                    owner,
+                    key,
+                    uid=uid,
+                    value=None if encrypt else value,
+                    secret=secret,
+                    user_id=principal.user_id,
+                )
         except AlreadyExists:
             raise _key_exists(namespace, key) from None
 
@@ -250,6 +261,7 @@ class Dhis2Service(SharingMixin):
         namespace: str,
         key: str,
         value: Any,
+        *,
         path: str = "",
         roll: int | None = None,
         encrypt: bool = False,
@@ -261,7 +273,7 @@ class Dhis2Service(SharingMixin):
         for _ in range(CAS_RETRIES):
             entry = self._lookup(principal, owner, namespace, key)
             if entry is None:
-                self.create(principal, owner, namespace, key, None if value is t.MISSING else value, encrypt)
+                self.create(principal, owner, namespace, key, None if value is t.MISSING else value, encrypt=encrypt)
                 return True
             if not self._may_write(principal, owner, entry):
                 return False
@@ -272,7 +284,10 @@ class Dhis2Service(SharingMixin):
             new, rolls = change.apply(self._plain(entry), entry.rolls)
             secret = self.cipher.encrypt(new, entry.uid) if entry.encrypted else None
             with write_transaction():
-                if ns_repo.replace_value(entry.id, entry.revision, new, secret, rolls, principal.user_id):
+                written = ns_repo.replace_value(
+                    entry.id, revision=entry.revision, value=new, secret=secret, rolls=rolls, user_id=principal.user_id
+                )
+                if written:
                     return False
         raise Aborted(
             f"Key '{key}' in namespace '{namespace}' kept changing during the update; retry",

@@ -165,6 +165,7 @@ def create_entry(
     descriptor_id: int,
     owner: int,
     key: str,
+    *,
     uid: str,
     value: Any,
     secret: str | None,
@@ -196,7 +197,7 @@ def create_entry(
 
 
 def replace_value(
-    entry_id: int, revision: int, value: Any, secret: str | None, rolls: dict[str, int], user_id: int
+    entry_id: int, *, revision: int, value: Any, secret: str | None, rolls: dict[str, int], user_id: int
 ) -> bool:
     """Compare-and-set: writes only if the entry is still at `revision`."""
     return bool(
