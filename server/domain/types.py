@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 GLOBAL_CUSTOMER_ID = 0
 
@@ -171,6 +171,32 @@ class Entry:
     created_by: UserRef | None
     updated_at: int
     updated_by: UserRef | None
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a conditional write (compare-and-set, AIP-154 etags) requires of its entry:
+    Expect.ANY (nothing: write anyway), Expect.ABSENT (the entry must not exist: create
+    only; a deleted or expired one counts as absent) or Expect.revision(n) (the entry
+    must exist at revision n >= 1)."""
+
+    kind: str  # "any" | "absent" | "revision"
+    number: int = 0  # the revision, for kind "revision"
+
+    ANY: ClassVar[Expect]
+    ABSENT: ClassVar[Expect]
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("any", "absent", "revision") or (self.kind == "revision") != (self.number >= 1):
+            raise ValueError(f"not an expectation: {self.kind} {self.number}")
+
+    @classmethod
+    def revision(cls, number: int) -> Expect:
+        return cls("revision", number)
+
+
+Expect.ANY = Expect("any")
+Expect.ABSENT = Expect("absent")
 
 
 @dataclass(frozen=True)

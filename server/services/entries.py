@@ -71,16 +71,15 @@ class EntryService:
         store: str,
         key: str,
         value: Any,
-        customer_id: int | None,
-        expected_revision: int | None = None,
+        *,
+        customer_id: int | None = None,
+        expect: t.Expect = t.Expect.ANY,
     ) -> t.Entry:
         d = open_store(self.caches, store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_write(principal, d, customer)
         key = normalize_key(d, key)
         value = check_value(d, value)
-        if expected_revision is not None and expected_revision < 0:
-            raise InvalidArgument.for_field("expected_revision", "must not be negative")
         # One entry is one SQL statement (an upsert, or an update guarded by the
         # revision), atomic by itself: without BEGIN/COMMIT it is 1 round trip instead
         # of 3 on PostgreSQL (Put c=1 ~530 -> see bench/README.md). Only a customer that
@@ -88,13 +87,14 @@ class EntryService:
         with contextlib.nullcontext() if self._customer_known(principal, customer) else write_transaction():
             self._require_customer(principal, customer)
             written = entry_repo.put_entries(
-                d, customer, [(key, value)], principal.user_id, expected_revision=expected_revision, refs=self.refs
+                d, customer, [(key, value)], principal.user_id, expect=expect, refs=self.refs
             )
         if written is None:
+            state = "already exists" if expect.kind == "absent" else f"is not at revision {expect.number}"
             raise Aborted(
-                f"key '{key}' in store '{store}' is not at revision {expected_revision}",
+                f"key '{key}' in store '{store}' {state}",
                 reason="REVISION_MISMATCH",
-                metadata={"store": store, "key": key, "expected_revision": str(expected_revision)},
+                metadata={"store": store, "key": key, "expected_revision": str(expect.number)},
             )
         return written[0]
 

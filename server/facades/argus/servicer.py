@@ -110,12 +110,20 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
 
     def PutKey(self, request, context):
         e = self.entries.put(
-            current_principal(), request.data_store, request.key, t.MISSING, c.optional(request, "customer_id")
+            current_principal(),
+            request.data_store,
+            request.key,
+            t.MISSING,
+            customer_id=c.optional(request, "customer_id"),
         )
         return _entry(self.caches, e)
 
     def PutValue(self, request, context):
         e = self.entries.put(
-            current_principal(), request.data_store, request.key, request.value, c.optional(request, "customer_id")
+            current_principal(),
+            request.data_store,
+            request.key,
+            request.value,
+            customer_id=c.optional(request, "customer_id"),
         )
         return _entry(self.caches, e)
