@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from server.domain import limits
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.query.ast import MAX_PATH_DEPTH, And, Condition, Node, Not, Op, Or, Order, Path
 
@@ -299,7 +300,9 @@ def _value_node(f: Filter) -> Node:
     operand: object = unquote(value)
     if kind == "number":
         number = float(value)
-        operand = int(number) if number.is_integer() else number
+        # integral numbers compare as integers, those past 64 bits as the double they are
+        fits = number.is_integer() and limits.INT64_MIN <= number <= limits.INT64_MAX
+        operand = int(number) if fits else number
     if c in _ORDERING:
         return Condition(p, _ORDERING[c], operand)
     equal = Condition(p, Op.EQ, operand)

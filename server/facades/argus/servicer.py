@@ -108,22 +108,13 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
         )
         return _entry(self.caches, e)
 
-    def PutKey(self, request, context):
-        e = self.entries.put(
-            current_principal(),
-            request.data_store,
-            request.key,
-            t.MISSING,
-            customer_id=c.optional(request, "customer_id"),
-        )
+    def _put(self, request, value):
+        customer = c.optional(request, "customer_id")
+        e = self.entries.put(current_principal(), request.data_store, request.key, value, customer_id=customer)
         return _entry(self.caches, e)
 
+    def PutKey(self, request, context):
+        return self._put(request, t.MISSING)
+
     def PutValue(self, request, context):
-        e = self.entries.put(
-            current_principal(),
-            request.data_store,
-            request.key,
-            request.value,
-            customer_id=c.optional(request, "customer_id"),
-        )
-        return _entry(self.caches, e)
+        return self._put(request, request.value)

@@ -23,6 +23,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import (
     Aborted,
@@ -317,8 +318,10 @@ class Dhis2Service:
             needed = required_condition(fields)
             if needed is not None:
                 where = needed if where is None else And((where, needed))
-        page = max(1, p.page or 1)
-        size = max(1, min(PAGE_SIZE_MAX, p.page_size or PAGE_SIZE_DEFAULT))
+        # DHIS2 takes any Integer here and clamps it: page to 1 and up, pageSize to 1..1000
+        page = max(1, limits.check_range(p.page, "page", limits.INT32_MIN, limits.INT32_MAX) or 1)
+        size = limits.check_range(p.page_size, "pageSize", limits.INT32_MIN, limits.INT32_MAX)
+        size = max(1, min(PAGE_SIZE_MAX, size or PAGE_SIZE_DEFAULT))
         headless = p.headless or not p.paging
         descriptor = ns_repo.find_namespace(namespace)
         if not self._passes(principal, owner, namespace, write=False) or descriptor is None:
