@@ -87,7 +87,7 @@ _SERVICES: dict[tuple[Any, str], Callable[[ServicesLayer], Any]] = {
     (token_auth_pb2, "TokenAuthService"): lambda s: TokenAuthServicer(s.auth),
     (dhis2_pb2, "DataStoreService"): lambda s: DataStoreServicer(s.dhis2),
     (dhis2_pb2, "UserDataStoreService"): lambda s: UserDataStoreServicer(s.dhis2),
-    (dhis2_pb2, "SharingService"): lambda s: Dhis2SharingServicer(s.dhis2),
+    (dhis2_pb2, "SharingService"): lambda s: Dhis2SharingServicer(s.dhis2.sharing),
     (auth_pb2, "AuthService"): lambda s: AuthServicer(s.auth),
     (descriptor_pb2, "DescriptorService"): lambda s: DescriptorServicer(s.descriptors),
     (entry_pb2, "EntryService"): lambda s: EntryServicer(s.entries),

@@ -73,7 +73,15 @@ def sql_answers(db) -> dict[tuple[str, str], str]:
             entries = {}
             for i, mask in enumerate(MASKS):
                 descriptor = ns_repo.ensure_namespace(f"rule{i}", None)
-                ns_repo.create_entry(descriptor, sharing_sql.SHARED, "doc", f"uidRule{i:04}", {"v": i}, None, CREATOR)
+                ns_repo.create_entry(
+                    descriptor,
+                    sharing_sql.SHARED,
+                    "doc",
+                    uid=f"uidRule{i:04}",
+                    value={"v": i},
+                    secret=None,
+                    user_id=CREATOR,
+                )
                 entry = ns_repo.get_entry(f"rule{i}", descriptor, sharing_sql.SHARED, "doc")
                 grants = [t.SharingGrant(kind, ident, "", access) for kind, ident, access in GRANTS]
                 ns_repo.set_sharing(entry.id, mask, False, grants)

@@ -14,6 +14,7 @@ from google.protobuf import struct_pb2
 
 from datastore.v1 import auth_pb2, descriptor_pb2, entry_pb2, sharing_pb2
 from server.api import numbers
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
 
@@ -159,9 +160,23 @@ def optional(message, field: str):
 def etag_to_revision(etag: str, field: str = "etag") -> int:
     """An etag of ours (the revision, maybe quoted or weak: W/"3") -> the revision."""
     text = etag.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidArgument.for_field(field, f"'{etag}' is not an etag of this service (send the one it returned)")
-    return int(text)
+    return limits.check_count(int(text), field)
+
+
+def expectation(expected_revision: int | None, etag: str) -> t.Expect:
+    """PutEntry's condition: `expected_revision` (or the revision in `etag`; 0: the entry
+    must not exist) as the domain's Expect; neither set: Expect.ANY."""
+    if etag:
+        if expected_revision is not None:
+            raise InvalidArgument.for_field("etag", "give etag or expected_revision, not both")
+        number = etag_to_revision(etag)
+    elif expected_revision is None:
+        return t.Expect.ANY
+    else:
+        number = limits.check_count(expected_revision, "expected_revision")
+    return t.Expect.revision(number) if number else t.Expect.ABSENT
 
 
 def entries_to_proto(entries: list[t.Entry], repeated) -> None:

@@ -41,11 +41,8 @@ def put_command(sub: Any) -> None:
 
 
 def cmd_put(ns: argparse.Namespace, ds: DatastoreClient) -> int:
-    value: Any = _json_value(ns.value) if ns.value is not None else ...
-    kwargs: dict[str, Any] = {"customer_id": ns.customer, "expected_revision": ns.expected_revision}
-    entry = (
-        ds.put_entry(ns.store, ns.key, **kwargs) if value is ... else ds.put_entry(ns.store, ns.key, value, **kwargs)
-    )
+    value = () if ns.value is None else (_json_value(ns.value),)  # none: a LIST store's key
+    entry = ds.put_entry(ns.store, ns.key, *value, customer_id=ns.customer, expected_revision=ns.expected_revision)
     out.written(ns, entry)
     return 0
 

@@ -6,6 +6,7 @@ are written for the caller: they name what was wrong and never contain internals
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ERROR_DOMAIN = "datastore.v1"
@@ -90,6 +91,13 @@ class ViolationCollector:
 
     def add(self, field_name: str, description: str) -> None:
         self.violations.append(FieldViolation(field_name, description))
+
+    def collect(self, check: Callable[..., object], *args: object) -> None:
+        """Runs a check that raises InvalidArgument, keeping its violations instead."""
+        try:
+            check(*args)
+        except InvalidArgument as exc:
+            self.violations.extend(exc.field_violations)
 
     def raise_if_any(self) -> None:
         if not self.violations:

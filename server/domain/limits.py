@@ -1,4 +1,7 @@
-"""Validation of names, keys and limits: one place, so every entry point agrees."""
+"""Validation of names, keys, limits and number ranges: one place, so every entry point
+agrees. Every number a request carries is range-checked here before it is used: SQLite
+refuses integers past 64 bits with an OverflowError, and arithmetic on them (an expiry,
+an offset) must not leave the 64-bit columns either."""
 
 from __future__ import annotations
 
@@ -29,6 +32,12 @@ TOO_DEEP_FOR_PROTOBUF = (
 BULK_MAX = 1000
 PAGE_DEFAULT = 25
 PAGE_MAX = 1000
+# Integer ranges. Every integer column is 64 bits (BIGINT; SQLite INTEGER), so no
+# number outside INT64 may reach SQL; INT32 is the range of the APIs' 32-bit fields.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+ID_MIN = 1  # row ids (users, stores, data structures) and customer/team ids count from 1
+TOKEN_DAYS_MAX = 36_500  # a token's lifetime: 100 years at the most
 USERNAME_RE = re.compile(r"^[A-Za-z0-9@._+-]{1,150}$")
 GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9 ._-]{1,128}$")
 
@@ -85,14 +94,34 @@ def nesting(value: Any) -> int:
     return depth
 
 
+def check_range(value: int, field: str, low: int, high: int) -> int:
+    """value if low <= value <= high, else INVALID_ARGUMENT naming the field."""
+    if not low <= value <= high:
+        if low == 0 and value < 0:
+            raise InvalidArgument.for_field(field, "must not be negative")
+        raise InvalidArgument.for_field(field, f"must be between {low} and {high}, not {value}")
+    return value
+
+
+def check_int64(value: int, field: str) -> int:
+    """Any value of a 64-bit integer column."""
+    return check_range(value, field, INT64_MIN, INT64_MAX)
+
+
+def check_id(value: int, field: str) -> int:
+    """A row id or customer (team) id: 1 to INT64_MAX."""
+    return check_range(value, field, ID_MIN, INT64_MAX)
+
+
+def check_count(value: int, field: str) -> int:
+    """A count, size or revision given by a request: 0 to INT64_MAX."""
+    return check_range(value, field, 0, INT64_MAX)
+
+
 def check_limit(limit: int, offset: int, *, maximum: int = PAGE_MAX) -> tuple[int, int]:
     """Returns (limit, offset); 0 means the default page size."""
-    if limit < 0:
-        raise InvalidArgument.for_field("limit", "must not be negative")
-    if offset < 0:
-        raise InvalidArgument.for_field("offset", "must not be negative")
-    if limit > maximum:
-        raise InvalidArgument.for_field("limit", f"must be at most {maximum}")
+    check_range(limit, "limit", 0, maximum)
+    check_count(offset, "offset")
     return (limit or PAGE_DEFAULT), offset
 
 

@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 GLOBAL_CUSTOMER_ID = 0
+
+
+class _Missing:
+    """The type of MISSING."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __copy__(self) -> _Missing:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> _Missing:
+        return self
+
+
+# The server's one "no value" marker: a value that was not given at all (no body, no
+# `value` field), as opposed to one given as JSON null (None).
+MISSING: Any = _Missing()
 
 
 class DataType(enum.StrEnum):
@@ -83,7 +101,8 @@ class Descriptor:
 
     @property
     def reachable(self) -> bool:
-        """Only CENTRAL stores keep data in the database (seed 000)."""
+        """Only CENTRAL stores keep data in the database (LOCAL and DISTRIBUTED ones
+        live on processing nodes, out of the API's reach)."""
         return self.behaviour_type is BehaviourType.CENTRAL
 
     def expiry_cutoff(self, now_ms: int) -> int | None:
@@ -152,6 +171,32 @@ class Entry:
     created_by: UserRef | None
     updated_at: int
     updated_by: UserRef | None
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a conditional write (compare-and-set, AIP-154 etags) requires of its entry:
+    Expect.ANY (nothing: write anyway), Expect.ABSENT (the entry must not exist: create
+    only; a deleted or expired one counts as absent) or Expect.revision(n) (the entry
+    must exist at revision n >= 1)."""
+
+    kind: str  # "any" | "absent" | "revision"
+    number: int = 0  # the revision, for kind "revision"
+
+    ANY: ClassVar[Expect]
+    ABSENT: ClassVar[Expect]
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("any", "absent", "revision") or (self.kind == "revision") != (self.number >= 1):
+            raise ValueError(f"not an expectation: {self.kind} {self.number}")
+
+    @classmethod
+    def revision(cls, number: int) -> Expect:
+        return cls("revision", number)
+
+
+Expect.ANY = Expect("any")
+Expect.ABSENT = Expect("absent")
 
 
 @dataclass(frozen=True)

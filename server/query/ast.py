@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from server.domain import limits
 from server.domain.errors import InvalidArgument
 
 MAX_PATH_DEPTH = 5
@@ -149,6 +150,9 @@ def validate_condition(c: Condition) -> None:
     name = f"conditions[{c.path}]"
     if c.op in UNARY_OPS:
         return
+    for operand in c.value if isinstance(c.value, (list, tuple)) else (c.value,):
+        if isinstance(operand, int):  # an integer operand is bound to SQL as one
+            limits.check_int64(operand, name)
     if c.op is Op.TEXT_IN:
         if not isinstance(c.value, (list, tuple)) or not c.value or not all(isinstance(v, str) for v in c.value):
             raise InvalidArgument.for_field(name, "'in' needs a non-empty list of texts")

@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from server.domain import limits
 from server.domain.errors import FieldViolation, InvalidArgument
 from server.query.ast import MAX_PATH_DEPTH, And, Condition, Node, Not, Op, Or, Order, Path
 
@@ -298,8 +299,12 @@ def _value_node(f: Filter) -> Node:
         return _boolean(p, c, value == "true")
     operand: object = unquote(value)
     if kind == "number":
-        number = float(value)  # an integer literal exactly, at any size (jsonb compares it so)
-        operand = int(value) if value.isdigit() else int(number) if number.is_integer() else number
+        number = float(value)
+        exact = int(value) if value.isdigit() else int(number) if number.is_integer() else number
+        # an integer literal compares exactly (jsonb compares so); past 64 bits, which SQL
+        # binds no integer for, as the double it is
+        fits = not isinstance(exact, int) or limits.INT64_MIN <= exact <= limits.INT64_MAX
+        operand = exact if fits else number
     if c in _ORDERING:
         return Condition(p, _ORDERING[c], operand)
     equal = Condition(p, Op.EQ, operand)

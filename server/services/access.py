@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
@@ -35,8 +36,7 @@ def resolve_customer(principal: t.Principal, d: t.Descriptor, requested: int | N
         return GLOBAL
     if requested is None:
         return principal.customer_id
-    if requested < 0:
-        raise InvalidArgument.for_field("customer_id", "must not be negative")
+    limits.check_count(requested, "customer_id")
     if requested == GLOBAL:
         raise InvalidArgument.for_field(
             "customer_id", f"customer 0 only exists in global stores; '{d.name}' is per customer"

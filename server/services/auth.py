@@ -190,9 +190,7 @@ class AuthService:
         return self.issue_token(self.check_password(username, password))
 
     def issue_token(self, user_id: int, days: int | None = None) -> IssuedToken:
-        days = self.token_days if days is None else days
-        if days <= 0:
-            raise InvalidArgument.for_field("days", "must be positive")
+        days = limits.check_range(self.token_days if days is None else days, "days", 1, limits.TOKEN_DAYS_MAX)
         # 256 bits as hex, like Django REST framework's keys: safe in a header, a URL and
         # as a command-line argument (urlsafe base64 may begin with '-', read as an option)
         token = secrets.token_hex(32)

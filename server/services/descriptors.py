@@ -7,7 +7,7 @@ from typing import Any
 
 from server.domain import limits
 from server.domain import types as t
-from server.domain.errors import FailedPrecondition, InvalidArgument, ViolationCollector
+from server.domain.errors import FailedPrecondition, ViolationCollector
 from server.services.access import require_admin
 from server.storage import descriptors as descriptor_repo
 from server.storage import entries as entry_repo
@@ -27,9 +27,8 @@ OUTPUT_ONLY_FIELDS = (
 
 
 def _check_retention(v: ViolationCollector, expire_data: bool, life_time: int) -> None:
-    if life_time < 0:
-        v.add("life_time", "must not be negative")
-    elif expire_data and life_time <= 0:
+    v.collect(limits.check_count, life_time, "life_time")
+    if expire_data and life_time == 0:
         v.add("life_time", "must be positive (milliseconds) when expire_data is set")
 
 
@@ -72,10 +71,7 @@ class DescriptorService:
     def create(self, principal: t.Principal, spec: t.DescriptorSpec) -> t.Descriptor:
         require_admin(principal, "create stores")
         v = ViolationCollector()
-        try:
-            limits.check_store_name(spec.name, "descriptor.name")
-        except InvalidArgument as exc:
-            v.violations.extend(exc.field_violations)
+        v.collect(limits.check_store_name, spec.name, "descriptor.name")
         if spec.data_type is None:
             v.add("descriptor.data_type", "must be MAP or LIST")
         if spec.behaviour_type is None:
@@ -101,10 +97,7 @@ class DescriptorService:
                 v.add(f"update_mask.{field}", "is not a field of a descriptor that can be updated")
         rename = new_name is not None and new_name != name
         if rename:
-            try:
-                limits.check_store_name(new_name, "name")
-            except InvalidArgument as exc:
-                v.violations.extend(exc.field_violations)
+            v.collect(limits.check_store_name, new_name, "name")
         v.raise_if_any()
         with write_transaction():
             current = descriptor_repo.get_descriptor(name, refs=self.refs)

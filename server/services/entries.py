@@ -1,4 +1,4 @@
-"""Entry reads and writes with the rules of seed 000.
+"""Entry reads and writes with the rules of the Argus DataStores API.
 
 Order of checks on every call: the store exists (any user may list stores, so this
 leaks nothing) -> it is CENTRAL -> the customer is resolved -> permission -> input ->
@@ -21,16 +21,6 @@ from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
 
-class _Missing:
-    """Marks an absent value (distinct from JSON null)."""
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-
-
 def open_store(caches: CacheRegistry, name: str, field: str = "store") -> t.Descriptor:
     limits.check_store_name(name, field)
     d = caches.descriptors.get_or_load(name, lambda: descriptor_repo.get_descriptor(name, refs=caches.user_refs))
@@ -45,10 +35,10 @@ def normalize_key(d: t.Descriptor, key: str, field: str = "key") -> str:
 
 def check_value(d: t.Descriptor, value: Any, field: str = "value") -> Any:
     if d.data_type is t.DataType.LIST:
-        if value is not MISSING:
+        if value is not t.MISSING:
             raise InvalidArgument.for_field(field, f"store '{d.name}' is a LIST store: entries are keys only")
         return None
-    if value is MISSING:
+    if value is t.MISSING:
         raise InvalidArgument.for_field(field, f"is required: store '{d.name}' is a MAP store")
     limits.check_value_limits(value, field)
     return value
@@ -81,16 +71,15 @@ class EntryService:
         store: str,
         key: str,
         value: Any,
-        customer_id: int | None,
-        expected_revision: int | None = None,
+        *,
+        customer_id: int | None = None,
+        expect: t.Expect = t.Expect.ANY,
     ) -> t.Entry:
         d = open_store(self.caches, store)
         customer = access.resolve_customer(principal, d, customer_id)
         access.require_write(principal, d, customer)
         key = normalize_key(d, key)
         value = check_value(d, value)
-        if expected_revision is not None and expected_revision < 0:
-            raise InvalidArgument.for_field("expected_revision", "must not be negative")
         # One entry is one SQL statement (an upsert, or an update guarded by the
         # revision), atomic by itself: without BEGIN/COMMIT it is 1 round trip instead
         # of 3 on PostgreSQL (Put c=1 ~530 -> see bench/README.md). Only a customer that
@@ -98,13 +87,14 @@ class EntryService:
         with contextlib.nullcontext() if self._customer_known(principal, customer) else write_transaction():
             self._require_customer(principal, customer)
             written = entry_repo.put_entries(
-                d, customer, [(key, value)], principal.user_id, expected_revision=expected_revision, refs=self.refs
+                d, customer, [(key, value)], principal.user_id, expect=expect, refs=self.refs
             )
         if written is None:
+            state = "already exists" if expect.kind == "absent" else f"is not at revision {expect.number}"
             raise Aborted(
-                f"key '{key}' in store '{store}' is not at revision {expected_revision}",
+                f"key '{key}' in store '{store}' {state}",
                 reason="REVISION_MISMATCH",
-                metadata={"store": store, "key": key, "expected_revision": str(expected_revision)},
+                metadata={"store": store, "key": key, "expected_revision": str(expect.number)},
             )
         return written[0]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import InvalidArgument, NotFound
 from server.services.access import require_admin
@@ -11,8 +12,7 @@ from server.storage.db import write_transaction
 
 
 def _check_grantee(customer_id: int, username: str, group_name: str) -> None:
-    if customer_id <= 0:
-        raise InvalidArgument.for_field("grant.customer_id", "must be a positive customer id")
+    limits.check_id(customer_id, "grant.customer_id")
     if bool(username) == bool(group_name):
         raise InvalidArgument.for_field("grant.user_name", "set exactly one of user_name and group_name")
 
@@ -23,6 +23,8 @@ class SharingService:
 
     def list(self, principal: t.Principal, customer_id: int | None) -> list[t.GrantInfo]:
         require_admin(principal, "list grants")
+        if customer_id is not None:
+            limits.check_id(customer_id, "customer_id")
         return user_repo.list_grants(customer_id)
 
     def set(self, principal: t.Principal | None, grant: t.GrantInfo) -> t.GrantInfo:

@@ -35,7 +35,9 @@ _ENTRY_COLUMNS = (
     Entry.updated_at,
     Entry.updated_by,
 )
-_COLUMNS = {
+# The entry metadata a query may filter and sort on (server.query.ast.COLUMNS), as
+# columns: every store kind (Argus, Make, DHIS2) keeps its entries in the one Entry table.
+QUERY_COLUMNS = {
     "key": Entry.key,
     "customer_id": Entry.customer,
     "updated_at": Entry.updated_at,
@@ -46,6 +48,11 @@ _CONFLICT_TARGET = [Entry.descriptor, Entry.customer, Entry.owner_user_id, Entry
 
 
 _CONVERTERS = [f.python_value for f in _ENTRY_COLUMNS]
+
+
+def query_compiler() -> Compiler:
+    """Compiles query ASTs over Entry rows: the value and QUERY_COLUMNS."""
+    return Compiler(database, Entry.value, QUERY_COLUMNS)
 
 
 def _row(raw: tuple) -> tuple:
@@ -145,7 +152,7 @@ def _upsert(rows: list[dict], cutoff: int | None, create_only: bool) -> peewee.Q
                 Entry.updated_at: EXCLUDED.updated_at,
                 Entry.updated_by: EXCLUDED.updated_by,
             },
-            # create_only (expected_revision 0): create or revive a dead entry, never overwrite.
+            # create_only (Expect.ABSENT): create or revive a dead entry, never overwrite.
             where=dead if create_only else None,
         )
         .returning(*_ENTRY_COLUMNS)
@@ -190,32 +197,30 @@ def put_entries(
     items: list[tuple[str, Any]],
     user_id: int,
     *,
-    expected_revision: int | None = None,
+    expect: t.Expect = t.Expect.ANY,
     refs: Cache | None = None,
 ) -> list[t.Entry] | None:
-    """Upserts items in one statement. Returns None if expected_revision did not match.
+    """Upserts items in one statement. Returns None if the entry (one item) is not as
+    `expect` requires.
 
     A deleted or expired entry counts as absent: writing it again starts it anew
     (new created time) while its revision keeps counting up.
     """
     now = now_ms()
     cutoff = d.expiry_cutoff(now)
-    if expected_revision is not None and expected_revision > 0:
+    if expect.kind == "revision":
         ((key, value),) = items
         query = (
             Entry.update(value=value, revision=Entry.revision + 1, updated_at=now, updated_by=user_id)
             .where(
-                scope(d, customer_id)
-                & (Entry.key == key)
-                & (Entry.revision == expected_revision)
-                & ~_dead_since(cutoff)
+                scope(d, customer_id) & (Entry.key == key) & (Entry.revision == expect.number) & ~_dead_since(cutoff)
             )
             .returning(*_ENTRY_COLUMNS)
             .tuples()
         )
         rows = list(query.execute())
         return _entries(d, rows, refs) if rows else None
-    create_only = expected_revision == 0
+    create_only = expect.kind == "absent"
     if len(items) == 1:
         ((key, value),) = items
         args = dict(descriptor=d.id, customer=customer_id, key=key, value=value, now=now, user=user_id)
@@ -247,7 +252,7 @@ def delete_entries(
 
 
 def _filtered(d: t.Descriptor, sel: t.Selection) -> tuple[peewee.ModelSelect, Compiler]:
-    compiler = Compiler(database, Entry.value, _COLUMNS)
+    compiler = query_compiler()
     query = Entry.select(*_ENTRY_COLUMNS).where((Entry.descriptor == d.id) & (Entry.owner_user_id == 0))
     if sel.customers is not None:
         query = query.where(Entry.customer.in_(sorted(sel.customers)))

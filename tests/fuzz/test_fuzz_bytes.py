@@ -53,6 +53,8 @@ HOSTILE_BODIES = [
     b"\xff\xfe\x00",
     b'{"value":"\xed\xa0\x80"}',
     b'{"key":"\\u0000","value":"\\u0000"}',
+    b'{"customerID":9223372036854775808,"entries":[{"key":"k","value":1}]}',
+    b'{"teamId":"9223372036854775808","maxSizeMB":-9223372036854775809,"lifeTime":18446744073709551616}',
     b"null",
     b"{}",
     b"[]",
@@ -67,12 +69,13 @@ PARAM_NAMES = [
     b"page", b"pageSize", b"paging", b"roll", b"path", b"encrypt", b"fields", b"filter", b"order", b"rootJunction",
     b"headless", b"includeAll", b"username", b"limit", b"offset", b"customerID", b"key", b"includeDeleted",
     b"keywords", b"sortBy", b"teamId", b"confirmed", b"pg[limit]", b"pg[offset]", b"type", b"id", b"namespace",
-    b"lastUpdated", b"pg[", b"a.b.c", b"%ff", b"",
+    b"lastUpdated", b"pg[", b"a.b.c", b"%ff", b"", b"etag", b"expectedRevision", b"customerId", b"ids",
 ]  # fmt: skip
 PARAM_VALUES = [
     b"2147483648", b"-2147483649", b"999999999999999999999", b"-1", b"0", b"1e999", b"nan", b"inf", b"true", b"x",
     b"%00", b"%ff", b"%ED%A0%80", b"(" * 500, b"a:eq:" * 200, b"[" + b"1," * 2000 + b"]", b"a[b[c[d", b"~hoist(",
-    b".:in:[1", b"_:like:%", b"a,b,c" * 100, b"..", b"'", b"",
+    b".:in:[1", b"_:like:%", b"a,b,c" * 100, b"..", b"'", b"", b"9223372036854775808", b"-9223372036854775809",
+    b"%229223372036854775808%22", b"n:eq:9223372036854775808",
 ]  # fmt: skip
 
 segments = st.one_of(

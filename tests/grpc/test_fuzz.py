@@ -47,14 +47,22 @@ _INT_RANGES = {
     FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
     FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
 }
+# Numbers past the 64-bit (and 32-bit) range, as text: etags, and numbers in filters.
+OUT_OF_RANGE = ["9223372036854775808", "-9223372036854775809", "99999999999999999999", "2147483648", "1e19"]
+_NUMBER_TEXT = st.sampled_from(
+    [*OUT_OF_RANGE, '"9223372036854775808"', 'W/"18446744073709551616"', "\u00b2", "-1", "0"]
+    + [f"n:{op}:{n}" for op in ("eq", "gt", "in") for n in ("9223372036854775808", "[9223372036854775808]")]
+)
 # Names that exist on the server (so calls get past "not found"), and hostile ones.
 _TEXT = st.one_of(
     st.sampled_from(["s", "fuzz", "root", "global", "k", "a.b", "_", ".", "..", "", "a/b", "%2F", "x" * 300]),
     st.sampled_from(["n:eq:1", "a:like:x", "x:in:[1,2]", "bad:::", "a.b.c.d.e.f:gt:1", "name,n[x]", "~hoist"]),
+    _NUMBER_TEXT,
     st.text(max_size=40),
 )
+_BIG_FLOATS = st.sampled_from([2.0**63, -(2.0**63) * 2, 1e19, 2.0**53 + 2, 1e300])  # integral, past int64
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | _BIG_FLOATS | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )

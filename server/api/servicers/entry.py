@@ -5,8 +5,8 @@ from __future__ import annotations
 from datastore.v1 import entry_pb2, entry_pb2_grpc
 from server.api import converters as c
 from server.api.context import current_principal
-from server.domain.errors import InvalidArgument
-from server.services.entries import MISSING, EntryService
+from server.domain.types import MISSING
+from server.services.entries import EntryService
 
 
 def _value(message, field: str = "value"):
@@ -22,18 +22,13 @@ class EntryServicer(entry_pb2_grpc.EntryServiceServicer):
         return entry_pb2.GetEntryResponse(entry=c.entry_to_proto(entry))
 
     def PutEntry(self, request, context):
-        expected = c.optional(request, "expected_revision")
-        if request.etag:
-            if expected is not None:
-                raise InvalidArgument.for_field("etag", "give etag or expected_revision, not both")
-            expected = c.etag_to_revision(request.etag)
         entry = self.service.put(
             current_principal(),
             request.store,
             request.key,
             _value(request),
-            c.optional(request, "customer_id"),
-            expected,
+            customer_id=c.optional(request, "customer_id"),
+            expect=c.expectation(c.optional(request, "expected_revision"), request.etag),
         )
         return entry_pb2.PutEntryResponse(entry=c.entry_to_proto(entry))
 

@@ -177,10 +177,10 @@ def _int(value: Any, field: str) -> int:
     return value
 
 
-def bulk_items(body: dict[str, Any], customer: int | None, missing: Any) -> tuple[list[tuple[str, Any]], int | None]:
+def bulk_items(body: dict[str, Any], customer: int | None) -> tuple[list[tuple[str, Any]], int | None]:
     """PutEntries' body: {"customerID": n?, "entries": [{key, value?}...]} or the guide's
     plain {"key": "value", ...} (a JSON object has no order: sorted by key). Returns the
-    (key, value or `missing`) items and the customer."""
+    (key, value or MISSING) items and the customer."""
     if not isinstance(body.get("entries"), list):
         return sorted(body.items()), customer
     if body.get("customerID") is not None:
@@ -189,5 +189,5 @@ def bulk_items(body: dict[str, Any], customer: int | None, missing: Any) -> tupl
     for i, item in enumerate(body["entries"]):
         if not isinstance(item, dict) or not isinstance(item.get("key"), str):
             raise InvalidArgument.for_field(f"entries[{i}].key", "each entry needs a string key")
-        items.append((item["key"], item["value"] if "value" in item else missing))
+        items.append((item["key"], item["value"] if "value" in item else t.MISSING))
     return items, customer

@@ -15,7 +15,7 @@ from server.domain import types as t
 from server.facades.argus import customers, searches
 from server.facades.argus import envelopes as env
 from server.services.descriptors import DescriptorService
-from server.services.entries import MISSING, EntryService
+from server.services.entries import EntryService
 from server.services.queries import QueryService
 from server.storage.cache import CacheRegistry
 
@@ -89,7 +89,7 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
 
     def PutEntries(self, request, context):
         body = {k: c.value_from_proto(v, k) for k, v in request.body.fields.items()}
-        items, customer = searches.bulk_items(body, c.optional(request, "customer_id"), MISSING)
+        items, customer = searches.bulk_items(body, c.optional(request, "customer_id"))
         return _entries(self.caches, self.entries.bulk_put(current_principal(), request.data_store, items, customer))
 
     def DeleteEntries(self, request, context):
@@ -108,14 +108,13 @@ class ArgusStoreServicer(datastores_pb2_grpc.StoreServiceServicer):
         )
         return _entry(self.caches, e)
 
-    def PutKey(self, request, context):
-        e = self.entries.put(
-            current_principal(), request.data_store, request.key, MISSING, c.optional(request, "customer_id")
-        )
+    def _put(self, request, value):
+        customer = c.optional(request, "customer_id")
+        e = self.entries.put(current_principal(), request.data_store, request.key, value, customer_id=customer)
         return _entry(self.caches, e)
 
+    def PutKey(self, request, context):
+        return self._put(request, t.MISSING)
+
     def PutValue(self, request, context):
-        e = self.entries.put(
-            current_principal(), request.data_store, request.key, request.value, c.optional(request, "customer_id")
-        )
-        return _entry(self.caches, e)
+        return self._put(request, request.value)

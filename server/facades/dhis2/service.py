@@ -23,6 +23,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from server.domain import limits
 from server.domain import types as t
 from server.domain.errors import (
     Aborted,
@@ -36,18 +37,17 @@ from server.facades.dhis2 import sharing_sql
 from server.facades.dhis2 import storage as ns_repo
 from server.facades.dhis2.fields import parse_fields, project, required_condition
 from server.facades.dhis2.keys import check_key, check_namespace
-from server.facades.dhis2.sharing import EntryView, SharingMixin, denied_key, protected, protection_mode
+from server.facades.dhis2.sharing import Dhis2Sharing, EntryView, denied_key, protected, protection_mode
 from server.facades.dhis2.sharing_sql import SHARED
 from server.facades.dhis2.values import Update, check_value
 from server.query.ast import MAX_CONDITIONS, And, Not, Order, Path
 from server.query.syntax import IllegalQuery, exists, is_number, parse_filters, parse_order, path_text, split_filters
 from server.services.crypto import Cipher
-from server.services.entries import MISSING
 from server.storage import users as user_repo
 from server.storage.cache import CacheRegistry
 from server.storage.db import write_transaction
 
-__all__ = ["MISSING", "SHARED", "Dhis2Service", "EntryView", "QueryParams", "QueryResult", "new_uid"]
+__all__ = ["SHARED", "Dhis2Service", "EntryView", "QueryParams", "QueryResult", "new_uid"]
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 1000
@@ -118,10 +118,11 @@ def _key_exists(namespace: str, key: str) -> AlreadyExists:
     )
 
 
-class Dhis2Service(SharingMixin):
+class Dhis2Service:
     def __init__(self, cipher: Cipher, caches: CacheRegistry) -> None:
         self.cipher = cipher
         self.refs = caches.user_refs
+        self.sharing = Dhis2Sharing()
 
     # ------------------------------------------------------------------ scopes
 
@@ -154,7 +155,7 @@ class Dhis2Service(SharingMixin):
         found = ns_repo.list_namespaces(owner)
         if owner != SHARED:
             return found
-        hidden = self.hidden_namespaces(principal)
+        hidden = self.sharing.hidden_namespaces(principal)
         return [n for n in found if n not in hidden]
 
     def list_keys(
@@ -229,7 +230,9 @@ class Dhis2Service(SharingMixin):
         grants = tuple(ns_repo.get_sharing(entry.id)) if owner == SHARED else ()
         return EntryView(entry, ns_repo.access(entry.id, sharing_sql.reader(principal, owner)), grants)
 
-    def create(self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, encrypt: bool) -> None:
+    def create(
+        self, principal: t.Principal, owner: int, namespace: str, key: str, value: Any, *, encrypt: bool = False
+    ) -> None:
         if self._lookup(principal, owner, namespace, key) is not None:
             raise _key_exists(namespace, key)
         value = check_value(value)
@@ -240,7 +243,15 @@ class Dhis2Service(SharingMixin):
         try:
             with write_transaction():
                 descriptor = ns_repo.ensure_namespace(namespace, principal.user_id)
-                ns_repo.create_entry(descriptor, owner, key, uid, None if encrypt else value, secret, principal.user_id)
+                ns_repo.create_entry(
+                    descriptor,
+                    owner,
+                    key,
+                    uid=uid,
+                    value=None if encrypt else value,
+                    secret=secret,
+                    user_id=principal.user_id,
+                )
         except AlreadyExists:
             raise _key_exists(namespace, key) from None
 
@@ -251,6 +262,7 @@ class Dhis2Service(SharingMixin):
         namespace: str,
         key: str,
         value: Any,
+        *,
         path: str = "",
         roll: int | None = None,
         encrypt: bool = False,
@@ -262,7 +274,7 @@ class Dhis2Service(SharingMixin):
         for _ in range(CAS_RETRIES):
             entry = self._lookup(principal, owner, namespace, key)
             if entry is None:
-                self.create(principal, owner, namespace, key, None if value is MISSING else value, encrypt)
+                self.create(principal, owner, namespace, key, None if value is t.MISSING else value, encrypt=encrypt)
                 return True
             if not self._may_write(principal, owner, entry):
                 return False
@@ -273,7 +285,10 @@ class Dhis2Service(SharingMixin):
             new, rolls = change.apply(self._plain(entry), entry.rolls)
             secret = self.cipher.encrypt(new, entry.uid) if entry.encrypted else None
             with write_transaction():
-                if ns_repo.replace_value(entry.id, entry.revision, new, secret, rolls, principal.user_id):
+                written = ns_repo.replace_value(
+                    entry.id, revision=entry.revision, value=new, secret=secret, rolls=rolls, user_id=principal.user_id
+                )
+                if written:
                     return False
         raise Aborted(
             f"Key '{key}' in namespace '{namespace}' kept changing during the update; retry",
@@ -303,8 +318,10 @@ class Dhis2Service(SharingMixin):
             needed = required_condition(fields)
             if needed is not None:
                 where = needed if where is None else And((where, needed))
-        page = max(1, p.page or 1)
-        size = max(1, min(PAGE_SIZE_MAX, p.page_size or PAGE_SIZE_DEFAULT))
+        # DHIS2 takes any Integer here and clamps it: page to 1 and up, pageSize to 1..1000
+        page = max(1, limits.check_range(p.page, "page", limits.INT32_MIN, limits.INT32_MAX) or 1)
+        size = limits.check_range(p.page_size, "pageSize", limits.INT32_MIN, limits.INT32_MAX)
+        size = max(1, min(PAGE_SIZE_MAX, size or PAGE_SIZE_DEFAULT))
         headless = p.headless or not p.paging
         descriptor = ns_repo.find_namespace(namespace)
         if not self._passes(principal, owner, namespace, write=False) or descriptor is None:

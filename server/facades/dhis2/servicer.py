@@ -13,7 +13,8 @@ from server.api import converters as c
 from server.api.context import current_principal
 from server.domain import types as t
 from server.domain.errors import InvalidArgument
-from server.facades.dhis2.service import MISSING, SHARED, Dhis2Service, EntryView, QueryParams
+from server.facades.dhis2.service import SHARED, Dhis2Service, EntryView, QueryParams
+from server.facades.dhis2.sharing import Dhis2Sharing
 
 # The success messages of seed 004, per store: (reason phrase, text). The userDataStore
 # ones are reproduced as the seed documents them, including "Created" for updates and
@@ -203,16 +204,23 @@ class _StoreServicer:
 
     def CreateEntry(self, request, context):
         principal, owner = self._owner(request)
-        value = c.value_from_proto(request.value) if request.HasField("value") else MISSING
-        self.service.create(principal, owner, request.namespace, request.key, value, request.encrypt)
+        value = c.value_from_proto(request.value) if request.HasField("value") else t.MISSING
+        self.service.create(principal, owner, request.namespace, request.key, value, encrypt=request.encrypt)
         return _web_message(self.user_store, "created", request.namespace, request.key)
 
     def UpdateEntry(self, request, context):
         principal, owner = self._owner(request)
-        value = c.value_from_proto(request.value) if request.HasField("value") else MISSING
+        value = c.value_from_proto(request.value) if request.HasField("value") else t.MISSING
         roll = request.roll if request.HasField("roll") else None
         created = self.service.update(
-            principal, owner, request.namespace, request.key, value, request.path, roll, request.encrypt
+            principal,
+            owner,
+            request.namespace,
+            request.key,
+            value,
+            path=request.path,
+            roll=roll,
+            encrypt=request.encrypt,
         )
         return _web_message(self.user_store, "created" if created else "updated", request.namespace, request.key)
 
@@ -234,10 +242,10 @@ class DataStoreServicer(_StoreServicer, datastore_pb2_grpc.DataStoreServiceServi
         principal = current_principal()
         out = d.ListProtectionsResponse()
         if request.namespace:
-            found = self.service.get_protection(principal, request.namespace)
+            found = self.service.sharing.get_protection(principal, request.namespace)
             protections = [found] if found else []
         else:
-            protections = self.service.list_protections(principal)
+            protections = self.service.sharing.list_protections(principal)
         for p in protections:
             out.protections.append(_protection(p))
         shown = [_protection_json(p) for p in protections]
@@ -258,7 +266,7 @@ class DataStoreServicer(_StoreServicer, datastore_pb2_grpc.DataStoreServiceServi
             write_mode=(p.writes or "RESTRICTED").upper(),
             authorities=tuple(authorities),
         )
-        return _protection(self.service.set_protection(current_principal(), protection))
+        return _protection(self.service.sharing.set_protection(current_principal(), protection))
 
 
 def _protection(p: t.Protection) -> d.NamespaceProtection:
@@ -290,15 +298,15 @@ class UserDataStoreServicer(_StoreServicer, datastore_pb2_grpc.UserDataStoreServ
 
 
 class Dhis2SharingServicer(datastore_pb2_grpc.SharingServiceServicer):
-    def __init__(self, service: Dhis2Service) -> None:
-        self.service = service
+    def __init__(self, sharing: Dhis2Sharing) -> None:
+        self.sharing = sharing
 
     def GetCurrentUser(self, request, context):
-        user = self.service.current_user(current_principal(), request.fields)
+        user = self.sharing.current_user(current_principal(), request.fields)
         return d.GetCurrentUserResponse(user=c.value_to_proto(user))
 
     def GetSharing(self, request, context):
-        view = self.service.get_sharing(current_principal(), request.id, request.type)
+        view = self.sharing.get_sharing(current_principal(), request.id, request.type)
         e = view.entry
         out = d.GetSharingResponse()
         out.meta.allow_public_access, out.meta.allow_external_access = True, True
@@ -315,14 +323,14 @@ class Dhis2SharingServicer(datastore_pb2_grpc.SharingServiceServicer):
 
     def SetSharing(self, request, context):
         o = request.body.object
-        self.service.set_sharing(
+        self.sharing.set_sharing(
             current_principal(),
             request.id,
             request.type,
-            o.public_access,
-            o.external_access,
-            [(a.id, a.access) for a in o.user_accesses],
-            [(a.id, a.access) for a in o.user_group_accesses],
+            public_access=o.public_access,
+            external_access=o.external_access,
+            users=[(a.id, a.access) for a in o.user_accesses],
+            groups=[(a.id, a.access) for a in o.user_group_accesses],
         )
         return d.WebMessage(
             http_status="OK",

@@ -77,8 +77,10 @@ def metadata_access(field: str, access: str) -> str:
     return access[:2] + "------"
 
 
-class SharingMixin:
-    """The sharing API, namespace protections and /api/me of Dhis2Service."""
+class Dhis2Sharing:
+    """The sharing API, namespace protections and /api/me. Dhis2Service holds one (its
+    `sharing`) for the protections its reads and writes pass; the SharingService RPCs
+    and the protection RPCs call it directly."""
 
     def _shared_entry(self, principal: t.Principal, uid: str, kind: str) -> t.NamespaceEntry:
         if kind != "dataStore":
@@ -104,6 +106,7 @@ class SharingMixin:
         principal: t.Principal,
         uid: str,
         kind: str,
+        *,
         public_access: str,
         external_access: bool,
         users: list[tuple[str, str]],

@@ -20,9 +20,9 @@ from peewee import SQL, Cast, Value, fn
 from server.domain import types as t
 from server.domain.errors import AlreadyExists
 from server.facades.dhis2 import sharing_sql
-from server.query.sql import Compiler
 from server.storage.cache import Cache
 from server.storage.db import database, is_sqlite, now_ms
+from server.storage.entries import query_compiler
 from server.storage.models import KIND_DHIS2, Descriptor, Entry, EntryAccess, Group, NamespaceProtection, User
 from server.storage.users import user_refs
 
@@ -45,13 +45,6 @@ _COLUMNS = (
     Entry.external_access,
     Entry.rolls,
 )
-_QUERY_COLUMNS = {
-    "key": Entry.key,
-    "customer_id": Entry.customer,
-    "updated_at": Entry.updated_at,
-    "updated_by": Entry.updated_by,
-    "created_at": Entry.created_at,
-}
 
 
 # ------------------------------------------------------------------ namespaces
@@ -172,6 +165,7 @@ def create_entry(
     descriptor_id: int,
     owner: int,
     key: str,
+    *,
     uid: str,
     value: Any,
     secret: str | None,
@@ -203,7 +197,7 @@ def create_entry(
 
 
 def replace_value(
-    entry_id: int, revision: int, value: Any, secret: str | None, rolls: dict[str, int], user_id: int
+    entry_id: int, *, revision: int, value: Any, secret: str | None, rolls: dict[str, int], user_id: int
 ) -> bool:
     """Compare-and-set: writes only if the entry is still at `revision`."""
     return bool(
@@ -257,7 +251,7 @@ def any_match(descriptor_id: int, owner: int, reader: t.Reader | None, where: An
     check = sharing_sql.condition(reader, sharing_sql.READ)
     if check is not None:
         query = query.where(check)
-    return query.where(Compiler(database, Entry.value, _QUERY_COLUMNS).where(where)).exists()
+    return query.where(query_compiler().where(where)).exists()
 
 
 def query_entries(
@@ -265,7 +259,7 @@ def query_entries(
 ) -> list[tuple[str, Any, bool]]:
     """(key, value, encrypted) of one page, filtered, ordered and paged in SQL.
     Encrypted values are NULL in the value column, so no filter can look into them."""
-    compiler = Compiler(database, Entry.value, _QUERY_COLUMNS)
+    compiler = query_compiler()
     query = Entry.select(Entry.key, Entry.value, Entry.encrypted).where(_scoped(descriptor_id, owner))
     check = sharing_sql.condition(reader, sharing_sql.READ)
     if check is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from server.domain import limits
 from server.domain.errors import InvalidArgument
-from server.services.entries import MISSING
+from server.domain.types import MISSING
 
 _MEMBER = re.compile(r"^\[(\d+)\]$|^([^.\[\]]+)$")
 MAX_UPDATE_DEPTH = 10

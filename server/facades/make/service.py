@@ -43,8 +43,7 @@ MB = 1024 * 1024
 
 
 def _team(principal: t.Principal, team_id: int, write: bool) -> None:
-    if team_id <= 0:
-        raise InvalidArgument.for_field("teamId", "must be a positive team id")
+    limits.check_id(team_id, "teamId")
     allowed = principal.can_write(team_id) if write else principal.can_read(team_id)
     if not allowed:
         verb = "change" if write else "read"
@@ -157,24 +156,23 @@ class MakeService:
 
     # -------------------------------------------------------------- data structures
 
-    def list_structures(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> Listing:
+    def list_structures(self, principal, team_id: int, *, limit=0, offset=0, sort="", direction="") -> Listing:
         _team(principal, team_id, write=False)
         p = _paging(limit, offset, sort, direction, ("name", "id"))
-        return Listing(make_repo.list_structures(team_id, p.limit, p.offset, p.sort, p.desc), p)
+        return Listing(make_repo.list_structures(team_id, limit=p.limit, offset=p.offset, sort=p.sort, desc=p.desc), p)
 
     def create_structure(self, principal, team_id: int, name: str, spec: list[Any], strict: bool) -> t.DataStructure:
         _team(principal, team_id, write=True)
         _check_name(name)
         return make_repo.create_structure(team_id, name, check_spec(spec), strict)
 
-    def get_structure(self, principal, structure_id: int) -> t.DataStructure:
-        s = make_repo.get_structure(structure_id)
-        _team(principal, s.team_id, write=False)
+    def get_structure(self, principal, structure_id: int, write: bool = False) -> t.DataStructure:
+        s = _load_structure(structure_id)
+        _team(principal, s.team_id, write=write)
         return s
 
     def update_structure(self, principal, structure_id: int, changes: dict[str, Any]) -> t.DataStructure:
-        s = make_repo.get_structure(structure_id)
-        _team(principal, s.team_id, write=True)
+        self.get_structure(principal, structure_id, write=True)
         if "name" in changes:
             _check_name(changes["name"])
         if "spec" in changes:
@@ -182,8 +180,7 @@ class MakeService:
         return make_repo.update_structure(structure_id, changes)
 
     def delete_structure(self, principal, structure_id: int) -> None:
-        s = make_repo.get_structure(structure_id)
-        _team(principal, s.team_id, write=True)
+        self.get_structure(principal, structure_id, write=True)
         with write_transaction():
             if make_repo.structure_in_use(structure_id):
                 raise FailedPrecondition(
@@ -193,10 +190,13 @@ class MakeService:
 
     # ------------------------------------------------------------------ data stores
 
-    def list_stores(self, principal, team_id: int, limit=0, offset=0, sort="", direction="") -> Listing:
+    def list_stores(self, principal, team_id: int, *, limit=0, offset=0, sort="", direction="") -> Listing:
         _team(principal, team_id, write=False)
         p = _paging(limit, offset, sort, direction, tuple(make_repo.MAKE_STORE_SORT))
-        return Listing(make_repo.list_make_stores(team_id, p.limit, p.offset, p.sort, p.desc, self.refs), p)
+        page = make_repo.list_make_stores(
+            team_id, limit=p.limit, offset=p.offset, sort=p.sort, desc=p.desc, refs=self.refs
+        )
+        return Listing(page, p)
 
     def create_store(self, principal, team_id: int, name: str, structure_id: int, max_size_mb: int) -> t.MakeStore:
         _team(principal, team_id, write=True)
@@ -210,10 +210,17 @@ class MakeService:
         v.raise_if_any()
         with write_transaction():
             self._structure_of_team(structure_id, team_id)
-            return make_repo.create_make_store(team_id, name, structure_id, max_size_mb, principal.user_id, self.refs)
+            return make_repo.create_make_store(
+                team_id,
+                name,
+                structure_id=structure_id,
+                max_size_mb=max_size_mb,
+                user_id=principal.user_id,
+                refs=self.refs,
+            )
 
     def get_store(self, principal, store_id: int, write: bool = False) -> t.MakeStore:
-        store = make_repo.get_make_store(store_id, self.refs)
+        store = make_repo.get_make_store(limits.check_id(store_id, "dataStoreId"), self.refs)
         _team(principal, store.team_id, write=write)
         return store
 
@@ -239,6 +246,8 @@ class MakeService:
         _team(principal, team_id, write=True)
         if not ids:
             raise InvalidArgument.for_field("ids", "name at least one data store")
+        for i, store_id in enumerate(ids):
+            limits.check_id(store_id, f"ids[{i}]")
         with write_transaction():
             stores = []
             for store_id in dict.fromkeys(ids):
@@ -319,7 +328,7 @@ class MakeService:
 
     @staticmethod
     def _structure_of_team(structure_id: int, team_id: int) -> None:
-        structure = make_repo.get_structure(structure_id)
+        structure = _load_structure(structure_id, "datastructureId")
         if structure.team_id != team_id:
             raise InvalidArgument.for_field("datastructureId", f"data structure {structure_id} belongs to another team")
 
@@ -334,6 +343,10 @@ class MakeService:
                 metadata={"dataStoreId": str(store.id), "maxSizeMB": str(store.max_size_mb)},
             )
         return t.Record(key, data)
+
+
+def _load_structure(structure_id: int, field: str = "dataStructureId") -> t.DataStructure:
+    return make_repo.get_structure(limits.check_id(structure_id, field))
 
 
 def _check_name(name: str) -> None:

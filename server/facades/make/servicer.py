@@ -62,6 +62,11 @@ def _data(struct) -> dict:
     return {k: c.value_from_proto(v, f"data.{k}") for k, v in struct.fields.items()}
 
 
+def _paging(pg) -> dict:
+    """A list request's `pg` as the service's keyword arguments."""
+    return {"limit": pg.limit, "offset": pg.offset, "sort": pg.sort_by, "direction": pg.sort_dir}
+
+
 def _page_info(p: Paging) -> m.PageInfo:
     return m.PageInfo(sort_by=p.sort, sort_dir="desc" if p.desc else "asc", limit=p.limit, offset=p.offset)
 
@@ -71,10 +76,7 @@ class MakeDataStoreServicer(data_stores_pb2_grpc.DataStoreServiceServicer):
         self.service = service
 
     def ListDataStores(self, request, context):
-        pg = request.pg
-        listing = self.service.list_stores(
-            current_principal(), request.team_id, pg.limit, pg.offset, pg.sort_by, pg.sort_dir
-        )
+        listing = self.service.list_stores(current_principal(), request.team_id, **_paging(request.pg))
         stores = [_store(s) for s in listing.page.items]
         return m.ListDataStoresResponse(data_stores=stores, pg=_page_info(listing.paging))
 
@@ -143,10 +145,7 @@ class MakeDataStructureServicer(data_stores_pb2_grpc.DataStructureServiceService
         self.service = service
 
     def ListDataStructures(self, request, context):
-        pg = request.pg
-        listing = self.service.list_structures(
-            current_principal(), request.team_id, pg.limit, pg.offset, pg.sort_by, pg.sort_dir
-        )
+        listing = self.service.list_structures(current_principal(), request.team_id, **_paging(request.pg))
         structures = [_structure(s) for s in listing.page.items]
         return m.ListDataStructuresResponse(data_structures=structures, pg=_page_info(listing.paging))
 

@@ -33,7 +33,7 @@ def get_structure(structure_id: int) -> t.DataStructure:
     return _structure(row)
 
 
-def list_structures(team_id: int, limit: int, offset: int, sort: str, desc: bool) -> t.Page:
+def list_structures(team_id: int, *, limit: int, offset: int, sort: str, desc: bool) -> t.Page:
     query = DataStructure.select().where(DataStructure.team == team_id)
     column = {"name": DataStructure.name, "id": DataStructure.id}[sort]
     rows = query.order_by(column.desc() if desc else column.asc(), DataStructure.id).limit(limit).offset(offset)
@@ -83,7 +83,7 @@ def _make_stores(rows: list[MakeStore], refs: Cache | None) -> list[t.MakeStore]
 
 
 def create_make_store(
-    team_id: int, name: str, structure_id: int | None, max_size_mb: int, user_id: int, refs: Cache | None = None
+    team_id: int, name: str, *, structure_id: int | None, max_size_mb: int, user_id: int, refs: Cache | None = None
 ) -> t.MakeStore:
     spec = t.DescriptorSpec(
         name=f"make-{uuid.uuid4().hex}",
@@ -113,7 +113,9 @@ def get_make_store(store_id: int, refs: Cache | None = None) -> t.MakeStore:
 MAKE_STORE_SORT = {"name": MakeStore.name, "id": MakeStore.id, "maxSizeMB": MakeStore.max_size_mb}
 
 
-def list_make_stores(team_id: int, limit: int, offset: int, sort: str, desc: bool, refs: Cache | None = None) -> t.Page:
+def list_make_stores(
+    team_id: int, *, limit: int, offset: int, sort: str, desc: bool, refs: Cache | None = None
+) -> t.Page:
     query = MakeStore.select(MakeStore, Descriptor).join(Descriptor).where(MakeStore.team == team_id)
     column = MAKE_STORE_SORT[sort]
     rows = list(query.order_by(column.desc() if desc else column.asc(), MakeStore.id).limit(limit).offset(offset))
