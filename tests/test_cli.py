@@ -3,6 +3,7 @@
 import base64
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -11,7 +12,7 @@ import pytest
 
 from datastore.v1 import auth_pb2, auth_pb2_grpc, entry_pb2, entry_pb2_grpc
 from datastore_client import DatastoreClient, DatastoreError
-from tests.procs import cli, serve
+from tests.procs import DATASTORE, cli, serve
 
 
 @pytest.fixture
@@ -51,6 +52,11 @@ def test_admin_command_errors(db):
     assert grant.returncode == 1 and "customer 99" in grant.stderr
     zero = cli("customer", "add", "0", "again", db=db, check=False)
     assert zero.returncode == 1
+    # no password given and no terminal to ask in: a message, not getpass's EOFError
+    argv = [DATASTORE, "user", "add", "x3", "--db", db]
+    nopass = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert nopass.returncode == 1 and "--password-stdin" in nopass.stderr, nopass.stderr
+    assert "Traceback" not in nopass.stderr
 
 
 def test_serve_prints_listeners_and_stops_cleanly(db):

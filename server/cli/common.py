@@ -54,6 +54,8 @@ def read_password(ns: argparse.Namespace, prompt: bool = True) -> str | None:
         return ns.password
     if not prompt:
         return None
+    if not sys.stdin.isatty():
+        raise ValueError("no password: give --password-stdin (and the password on stdin) or run in a terminal")
     first = getpass.getpass("password: ")
     if getpass.getpass("again: ") != first:
         raise ValueError("the passwords differ")
