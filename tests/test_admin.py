@@ -1,4 +1,4 @@
-"""Administration commands (issue 14) as real processes: listings with --json, user
+"""Administration commands as real processes: listings with --json, user
 delete and passwd, token list and revoke, init of the first administrator, password
 options; a served process refuses a revoked or orphaned token within its 2 s cache."""
 

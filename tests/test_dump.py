@@ -1,4 +1,4 @@
-"""Export/import (NDJSON), SQLite online backup and the durability switch (issue 14), as
+"""Export/import (NDJSON), SQLite online backup and the durability switch, as
 real processes on the selected backend."""
 
 from __future__ import annotations

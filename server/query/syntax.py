@@ -12,7 +12,7 @@ hibernate/DatastoreQueryBuilder).
     order=<path>[:asc|desc|nasc|ndesc]
 
 Paths: `_` the key, `.` the root value, up to 5 members of `[-_a-zA-Z0-9]{1,32}` joined by
-dots (dhis2-core allows 6; seed 004 documents 5), `a[0]` = `a.0`. The DHIS2 façade
+dots (dhis2-core allows 6; the DHIS2 documentation shows 5), `a[0]` = `a.0`. The DHIS2 façade
 parses strictly; the canonical QueryService (`filters`, `order`) lets member names have
 any character its own paths take.
 
@@ -360,7 +360,7 @@ def parse_junction(root_junction: str) -> str:
 
 def parse_filters(filters: list[str], root_junction: str = "", strict: bool = False) -> Node | None:
     """All filters parsed first, then validated (dhis2-core's order of errors), combined
-    with AND unless rootJunction=OR (AND is DHIS2's default and what the seed's
+    with AND unless rootJunction=OR (AND is DHIS2's default and what the documentation's
     examples do). strict: dhis2-core's path names (the DHIS2 façade)."""
     junction = parse_junction(root_junction)
     parsed = [_parse(text, "filter", strict) for text in split_filters(filters)]
@@ -376,7 +376,7 @@ def parse_filters(filters: list[str], root_junction: str = "", strict: bool = Fa
 
 def parse_order(text: str, field: str = "order", strict: bool = False) -> Order:
     """DatastoreQuery.Order.parse: `<path>[:asc|desc|nasc|ndesc]`; asc/desc sort by the
-    value's text (alphanumeric, as seed 004 documents), nasc/ndesc numerically."""
+    value's text (alphanumeric, as the DHIS2 documentation shows), nasc/ndesc numerically."""
     parts = java_split(text)
     if len(parts) == 1:
         path, direction = text, "ASC"

@@ -7,7 +7,7 @@ dotted names, as the transcoder accepts them), the JSON body (`body: "*"` or one
 field), and the success status. Schemas are the proto messages in proto3 JSON form
 (json_name, enums by name, well-known types as JSON). Success bodies are described for
 the `google` dialect only: the façades wrap or reshape payloads in their documented
-formats (seeds 000-004), which the proto does not describe, so there the schema is any
+formats (as their public APIs document them), which the proto does not describe, so there the schema is any
 JSON. Limits: a capture over several segments (`{name=a/*}`) appears as one parameter
 whose value holds the slash, which OpenAPI cannot say; `**` likewise.
 """

@@ -1,4 +1,4 @@
-"""Store descriptors: validation and the admin-only lifecycle (seed 000)."""
+"""Store descriptors: validation and the admin-only lifecycle (as Argus DataStores documents it)."""
 
 from __future__ import annotations
 

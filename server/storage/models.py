@@ -47,7 +47,7 @@ class GroupMember(BaseModel):
 
 
 class Grant(BaseModel):
-    """Read or write access to every store's entries of one customer (seed 000)."""
+    """Read or write access to every store's entries of one customer (as Argus DataStores documents it)."""
 
     customer = ForeignKeyField(Customer, backref="grants", on_delete="CASCADE")
     user = ForeignKeyField(User, null=True, backref="grants", on_delete="CASCADE")

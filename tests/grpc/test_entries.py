@@ -1,4 +1,4 @@
-"""EntryService through a real server: the rules of seed 000 one by one."""
+"""EntryService through a real server: the Argus DataStores rules one by one."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""The Argus DataStores API (seeds 000, 003) over real HTTP, as its clients call it."""
+"""The Argus DataStores API over real HTTP, as its clients call it."""
 
 import pytest
 
@@ -204,7 +204,7 @@ def test_other_statuses(harness, argus):
     r = argus.get("/datastores/v1/descriptor/no-such-store")
     assert r.status_code == 404 and r.json()["messages"][0]["type"] == "ACTION_ERROR"
     r = argus.post("/datastores/v1/descriptor", content=b"<a/>", headers={"content-type": "application/xml"})
-    assert r.status_code == 405 and r.json()["responseCode"] == 405  # seed 003: bad content type
+    assert r.status_code == 405 and r.json()["responseCode"] == 405  # as Argus documents: bad content type
     r = argus.patch("/datastores/v1/descriptor")
     assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
     r = argus.get("/datastores/v1/nothing-here")

@@ -1,5 +1,5 @@
-"""DHIS2's dataStore and userDataStore (seed 004) over real HTTP through the shim:
-every example of the seed as written, the query API, partial updates, roll,
+"""DHIS2's dataStore and userDataStore over real HTTP through the shim:
+every example of the documentation as written, the query API, partial updates, roll,
 encryption, bad input, and the version prefix."""
 
 from __future__ import annotations
@@ -44,17 +44,17 @@ def put_json(client, url: str, value) -> object:
     return client.put(url, content=json.dumps(value), headers={"content-type": "application/json"})
 
 
-# --------------------------------------------------------- the seed, as written
+# --------------------------------------------------------- the documentation, as written
 
 
 def test_seed_walkthrough_datastore(admin_http):
-    """Each curl example of seed 004's dataStore section, with its documented response."""
+    """Each curl example of the DHIS2 documentation's dataStore section, with its documented response."""
     c, foo = admin_http, unique("foo")
     web_message(
         c.post(f"/api/33/dataStore/{foo}/key_1", content='{"foo":"bar"}', headers={"content-type": "application/json"}),
         201,
         "Key 'key_1' created.",
-        "OK",  # as seed 004 shows it for the dataStore
+        "OK",  # as the DHIS2 documentation shows it for the dataStore
     )
     web_message(c.post(f"/api/33/dataStore/{foo}/key_2", json=1), 201)
     assert foo in c.get("/api/33/dataStore").json()
@@ -82,9 +82,9 @@ def test_seed_walkthrough_user_datastore(harness):
         assert c.get(f"/api/userDataStore/{foo}").json() == ["bar"]
         assert c.get(f"/api/33/userDataStore/{foo}/bar").json() == ["some value"]
         r = c.put(f"/api/33/userDataStore/{foo}/bar", json=["new value"])
-        web_message(r, 201, f"Key 'bar' in namespace '{foo}' updated.", "Created")  # 201, as the seed shows
+        web_message(r, 201, f"Key 'bar' in namespace '{foo}' updated.", "Created")  # 201, as the documentation shows
         assert c.get(f"/api/33/userDataStore/{foo}/bar").json() == ["new value"]
-        # The seed's message lacks the quote after the namespace; clients match on it.
+        # The documentation's message lacks the quote after the namespace; clients match on it.
         web_message(c.delete(f"/api/33/userDataStore/{foo}/bar"), 200, f"Key 'bar' deleted from the namespace '{foo}.")
         c.post(f"/api/33/userDataStore/{foo}/a", json=1)
         web_message(c.delete(f"/api/33/userDataStore/{foo}"), 200, f"All keys from namespace '{foo}' deleted.")
@@ -105,7 +105,7 @@ def test_user_datastores_are_per_user(harness):
         assert admin.get(f"/api/userDataStore/{ns}/theme?username=alice").json() == "dark"
         web_message(admin.post(f"/api/userDataStore/{ns}/font?username=alice", json="mono"), 201)
         assert alice.get(f"/api/userDataStore/{ns}").json() == ["font", "theme"]
-        # The seed is silent on others' use of ?username=; dhis2-core answers 409 Conflict.
+        # The documentation is silent on others' use of ?username=; dhis2-core answers 409 Conflict.
         only = "Only superusers can read or write other users data using the `username` parameter."
         web_message(alice.get(f"/api/userDataStore/{ns}/theme?username=bob"), 409, only)
         web_message(
@@ -142,7 +142,7 @@ def test_partial_update_and_roll_as_in_the_seed(admin_http):
         web_message(put_json(c, f"{url}?roll=2&path=favFood", "cat"), 400)  # a roll may only grow
         put_json(c, f"{url}?roll=5&path=favFood", "cat")
         assert c.get(url).json()["favFood"] == ["rabbit", "carrot", "bird", "cat"]
-        # Nested roll (the seed prints the result as ["shorthair, small"]; it means two elements).
+        # Nested roll (the documentation prints the result as ["shorthair, small"]; it means two elements).
         put_json(c, f"{url}?path=type", {"breed": ["shorthair"]})
         put_json(c, f"{url}?roll=3&path=type.breed", "small")
         assert c.get(url).json()["type"] == {"breed": ["shorthair", "small"]}
@@ -160,7 +160,7 @@ def test_partial_update_refuses_impossible_paths(admin_http):
     for path, value in (("name.first", "a"), ("list.[5]", 1), ("list.a", 1), ("a..b", 1)):
         web_message(put_json(c, f"{url}?path={path}", value), 400)
     assert c.get(url).json() == {"name": "x", "list": [1]}  # nothing changed
-    # Roll onto a node that is not an array replaces it (dhis2-core; the seed is silent).
+    # Roll onto a node that is not an array replaces it (dhis2-core; the documentation is silent).
     web_message(put_json(c, f"{url}?path=name&roll=2", "y"), 200)
     assert c.get(url).json() == {"name": "y", "list": [1]}
 
@@ -263,7 +263,7 @@ FILTER_CASES = [
     ("filter=_:eq:luke", ["luke"]),
     ("filter=enabled:!null", ["kid", "luke", "peter"]),
     ("filter=name:eq:'Luke'", ["luke"]),
-    # dhis2-core, where the seed is silent: one `in` value without brackets; booleans order
+    # dhis2-core, where the documentation is silent: one `in` value without brackets; booleans order
     ("filter=name:in:Luke", ["luke"]),
     ("filter=enabled:lt:true", ["peter"]),
 ]

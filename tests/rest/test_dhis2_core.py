@@ -7,8 +7,8 @@ Cast: DHIS2's superuser is `admin`; a user without authorities ("anonymous",
 "someoneWithNoAccess") is `alice`; a user holding the namespace authority ("pets-admin")
 is `carol` (group "ops", our namespace protections name groups as authorities).
 
-Where seed 004 (DHIS2 v33 docs) documents a shape, the seed wins over dhis2-core and the
-test says "seed-documented difference: ..."; elsewhere dhis2-core's expectation is asserted.
+Where the DHIS2 documentation (v33) shows a shape, the documentation wins over dhis2-core and the
+test says "documented difference: ..."; elsewhere dhis2-core's expectation is asserted.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ def test_get_keys_in_protected_namespace(harness, admin, alice, carol, mode):
 
 
 def test_delete_namespace(admin):
-    """DatastoreControllerTest#testDeleteNamespace (message: seed-documented difference,
-    the seed's "Namespace 'foo' deleted." over dhis2-core's "Namespace deleted: 'foo'",
+    """DatastoreControllerTest#testDeleteNamespace (message: documented difference,
+    the documentation's "Namespace 'foo' deleted." over dhis2-core's "Namespace deleted: 'foo'",
     as test_dhis2.py::test_seed_walkthrough_datastore encodes)"""
     ns = unique("pets")
     assert send(admin, "POST", f"/api/dataStore/{ns}/cat", "{}").status_code == 201
@@ -189,9 +189,9 @@ def test_add_key_json_value(admin):
 
 
 def test_add_key_json_value_already_exists(admin):
-    """DatastoreControllerTest#testAddKeyJsonValue_AlreadyExists. The seed shows no 409 text;
+    """DatastoreControllerTest#testAddKeyJsonValue_AlreadyExists. The documentation shows no 409 text;
     test_dhis2.py::test_bad_writes_change_nothing asserts "Key 'k' already exists on
-    namespace '{ns}'." (not from the seed) - conflicts with this."""
+    namespace '{ns}'." (not from the documentation) - conflicts with this."""
     ns = unique("pets")
     assert send(admin, "POST", f"/api/dataStore/{ns}/cat", "{}").status_code == 201
     msg = error_message(send(admin, "POST", f"/api/dataStore/{ns}/cat", "{}"), 409)
@@ -228,10 +228,10 @@ def test_add_key_in_hidden_namespace(harness, alice):
 
 def test_put_key_json_value_creates(admin):
     """DatastoreControllerTest#testPutKeyJsonValue and #testPutEntry_EntryDoesNotExistAndIsCreated.
-    Today's DHIS2 creates on PUT (201); seed 004 only documents PUT on an existing key, and
+    Today's DHIS2 creates on PUT (201); the DHIS2 documentation only shows PUT on an existing key, and
     test_dhis2.py::test_bad_writes_change_nothing asserts 404 "Key 'missing' not found in
     namespace" for PUT on an absent key (not a seed text) - conflicts with this. Message:
-    seed-documented difference, the seed's create web message {"httpStatus": "OK",
+    documented difference, the documentation's create web message {"httpStatus": "OK",
     "httpStatusCode": 201, "message": "Key 'cat' created."} (test_seed_walkthrough_datastore)
     over dhis2-core's "Created" / "Key created: 'cat'"; a PUT that creates answers as POST."""
     ns = unique("pets")
@@ -372,7 +372,7 @@ def test_e2e_access_denied_messages(admin, alice, method, suffix):
 
 def test_e2e_update_and_delete_messages(admin, alice):
     """DatastoreEntriesTest#updateEntry_DefaultPublicAccess_BasicUser and
-    #testDatastoreSharing_DefaultPublicAccess_BasicUserDelete. Seed-documented difference:
+    #testDatastoreSharing_DefaultPublicAccess_BasicUserDelete. Documented difference:
     "Key 'arsenal' updated." / "... deleted from namespace '{ns}'." (seed) over dhis2-core's
     "Key updated: 'arsenal'" / no final period; test_dhis2.py::test_seed_walkthrough_datastore."""
     ns = unique("football")

@@ -7,7 +7,7 @@ its Datastore{Filter,Order,Fields}ControllerTest identically on the userDataStor
 Rows marked DERIVED have no dhis2-core test: they encode what dhis2-core's parser
 (dhis-api/.../datastore/DatastoreQuery.java), validator (dhis-service-core/.../
 DatastoreQueryValidator.java), SQL builder (.../hibernate/DatastoreQueryBuilder.java) or
-AbstractDatastoreController.writeEntries answer, where seed 004 does not say.
+AbstractDatastoreController.writeEntries answer, where the DHIS2 documentation does not say.
 """
 
 from __future__ import annotations
@@ -275,8 +275,8 @@ def test_fields(admin, namespaces, store, name, query, expected):
 
 
 def test_fields_paging(admin, namespaces):
-    """DatastoreFieldsControllerTest#testFields_Paging. Seed-documented difference: with
-    paging=false the seed returns a plain array ("entries are returned as plain result
+    """DatastoreFieldsControllerTest#testFields_Paging. Documented difference: with
+    paging=false the documentation returns a plain array ("entries are returned as plain result
     array"), dhis2-core an object {pager, entries}; test_dhis2.py::test_paging_examples."""
     ns = namespaces("dataStore", "fields", FIELDS_SET)
     plain = admin.get(f"/api/dataStore/{ns}?fields=age&paging=false").json()

@@ -57,8 +57,8 @@ def test_update_entry(admin, name, initial, steps):
 def test_update_entry_root_with_null_value_deletes(admin, store):
     """DatastoreUpdateControllerIntegrationTest#testUpdateEntry_RootWithNullValue and
     E2E UserDatastoreUpdateTest#testUpdateEntry_RootWithNullValue: PUT without a body at the
-    root deletes the entry (200). Seed-documented difference: 201 on the userDataStore, the
-    seed's status for every userDataStore update (dhis2-core's e2e expects 200)."""
+    root deletes the entry (200). Documented difference: 201 on the userDataStore, the
+    documentation's status for every userDataStore update (dhis2-core's e2e expects 200)."""
     url = f"/api/{store}/{unique('ns')}/key1"
     assert send(admin, "POST", url, "42").status_code == 201
     assert send(admin, "PUT", url, None).status_code == (200 if store == "dataStore" else 201)
@@ -78,8 +78,8 @@ def _as(superuser: bool, admin, alice):
 @AS
 def test_user_delete_keys(admin, alice, superuser):
     """UserDatastoreControllerTest#testDeleteKeys, #testDeleteKeys_NamespaceNotFound and
-    UserDatastoreSuperuserControllerTest#testDeleteKeys. Seed-documented difference: the
-    seed's "All keys from namespace '{ns}' deleted." over "Namespace deleted: '{ns}'"
+    UserDatastoreSuperuserControllerTest#testDeleteKeys. Documented difference: the
+    documentation's "All keys from namespace '{ns}' deleted." over "Namespace deleted: '{ns}'"
     (test_dhis2.py::test_seed_walkthrough_user_datastore)."""
     c, q = _as(superuser, admin, alice)
     ns = unique("test")
@@ -123,7 +123,7 @@ def test_user_put_key_creates(admin, alice, superuser):
 def test_user_update_key(admin, alice, superuser):
     """UserDatastoreControllerTest#testUpdateUserKeyJsonValue_MalformedValue, the Superuser one,
     and E2E UserDatastoreUpdateTest#testPutExistingUserKeyJsonValue (created with PUT there).
-    Seed-documented difference: an update is 201 "Created" on the userDataStore in the seed
+    Documented difference: an update is 201 "Created" on the userDataStore in the documentation
     (test_dhis2.py::test_seed_walkthrough_user_datastore), 200 in dhis2-core."""
     c, q = _as(superuser, admin, alice)
     ns = unique("test")
@@ -138,7 +138,7 @@ def test_user_update_key(admin, alice, superuser):
 @AS
 def test_user_delete_key(admin, alice, superuser):
     """UserDatastoreControllerTest#testDeleteUserKeyJsonValue, ..._UnknownKey and the Superuser
-    ones. Seed-documented difference: the seed's "Key 'key1' deleted from the namespace '{ns}."
+    ones. Documented difference: the documentation's "Key 'key1' deleted from the namespace '{ns}."
     (quote missing) over "... namespace '{ns}'." (test_seed_walkthrough_user_datastore)."""
     c, q = _as(superuser, admin, alice)
     ns = unique("test")
@@ -159,7 +159,7 @@ def test_user_username_needs_superuser(alice, method, path, body):
     """UserDatastoreSuperuserControllerTest#testDeleteKeys_NotSuperuser,
     #testAddUserKeyJsonValue_NotSuperuser, #testUpdateUserKeyJsonValue_NotSuperuser and
     #testDeleteUserKeyJsonValue_NotSuperuser. test_dhis2.py::test_user_datastores_are_per_user
-    asserts 403 for alice's ?username=bob (the seed is silent) - conflicts with this."""
+    asserts 403 for alice's ?username=bob (the documentation is silent) - conflicts with this."""
     ns = unique("test")
     assert send(alice, "POST", f"/api/userDataStore/{ns}/key1", "true").status_code == 201
     r = send(alice, method, f"/api/userDataStore/{ns}{path}?username=bob", body)
@@ -176,6 +176,6 @@ def test_user_get_namespaces_of_another_user(admin, alice):
 
 def test_user_username_must_exist(admin):
     """DERIVED (UserDatastoreController.getUser): an unknown ?username= is 409. Conflicts with
-    test_dhis2.py::test_user_datastores_are_per_user (404; the seed is silent)."""
+    test_dhis2.py::test_user_datastores_are_per_user (404; the documentation is silent)."""
     r = admin.get(f"/api/userDataStore/{unique('test')}/k?username=nobody")
     assert_web_message(r, "Conflict", 409, "ERROR", "No user with username nobody exists.")

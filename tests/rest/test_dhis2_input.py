@@ -21,14 +21,14 @@ def people_ns(harness):
     return _namespace(harness, PEOPLE)
 
 
-# dhis2-core's answers (the seed shows no errors): its parser's and validator's errors
+# dhis2-core's answers (the documentation shows no errors): its parser's and validator's errors
 # are 409 Conflict, request binding errors (a direction, a junction, a number) 400.
 BAD_QUERIES = [
     ("fields=.&filter=name", 409),
     ("fields=.&filter=name:zz:1", 409),
     ("fields=.&filter=name:eq", 409),
     ("fields=.&filter=a..b:eq:1", 409),
-    ("fields=.&filter=a.b.c.d.e.f:eq:1", 409),  # seed 004: paths up to 5 levels
+    ("fields=.&filter=a.b.c.d.e.f:eq:1", 409),  # the DHIS2 documentation: paths up to 5 levels
     ("fields=.&filter=_:null", 409),
     ("fields=illegal'", 409),
     ("fields=a~hoist(", 409),
@@ -81,8 +81,8 @@ def test_bad_writes_change_nothing(admin_http):
 
 
 def test_put_creates_an_absent_key(admin_http):
-    """Today's DHIS2 creates on PUT (the seed only shows PUT on an existing key), with the
-    seed's create web message."""
+    """Today's DHIS2 creates on PUT (the documentation only shows PUT on an existing key), with the
+    documentation's create web message."""
     c, ns = admin_http, unique("put")
     body = put_json(c, f"/api/dataStore/{ns}/missing", 1).json()
     assert (body["httpStatusCode"], body["message"]) == (201, "Key 'missing' created.")

@@ -1,4 +1,4 @@
-"""Make's data stores API (seed 001) over real HTTP: stores, records, data structures."""
+"""Make's data stores API  over real HTTP: stores, records, data structures."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Seed 002's token API over real HTTP, as Argus's DRF clients call it."""
+"""Sikt Argus's token API over real HTTP, as Argus's DRF clients call it."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The DHIS2 query language: parsing (seed 004 examples, dhis2-core's grammar and error
+"""The DHIS2 query language: parsing (the DHIS2 documentation's examples, dhis2-core's grammar and error
 messages) and, property-based, that its SQL on SQLite returns exactly what a Python
 reference evaluator selects."""
 
@@ -79,7 +79,7 @@ def test_key_filters_compare_the_key_as_text():
 
 
 def test_root_junction_and_splitting():
-    assert isinstance(parse_filters(["a:eq:1", "b:eq:2"]), And)  # seed 004's examples: AND by default
+    assert isinstance(parse_filters(["a:eq:1", "b:eq:2"]), And)  # the DHIS2 documentation's examples: AND by default
     assert isinstance(parse_filters(["a:eq:1", "b:eq:2"], "or"), Or)
     assert split_filters(["a:in:[1,2],b:eq:2", "c:ieq:x"]) == ["a:in:[1,2]", "b:eq:2", "c:ieq:x"]
     assert java_split("name:eq:") == ["name", "eq"] and java_split("a::b:c") == ["a", "b", "c"]
@@ -111,7 +111,7 @@ def test_order():
          "E7652"),
         (":eq:1", "Not a valid path: ``", "E7650"),
         ("a..b:eq:1", "Not a valid path: `a..b`", "E7650"),
-        ("a.b.c.d.e.f:eq:1", "Not a valid path: `a.b.c.d.e.f`", "E7650"),  # seed 004: 5 levels
+        ("a.b.c.d.e.f:eq:1", "Not a valid path: `a.b.c.d.e.f`", "E7650"),  # the DHIS2 documentation: 5 levels
         ("name:eq", "Illegal filter `name:eq`: the operator `eq` requires a value", "E7653"),
         ("name:null:1", "Illegal filter `name:null:1`: the operator `null` is unary and does not require a value",
          "E7653"),

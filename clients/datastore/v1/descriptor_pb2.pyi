@@ -75,7 +75,7 @@ Global___BehaviourType: _TypeAlias = BehaviourType  # noqa: Y015
 
 @_typing.final
 class Descriptor(_message.Message):
-    """A store descriptor (seed 000)."""
+    """A store descriptor (as Argus DataStores documents it)."""
 
     DESCRIPTOR: _descriptor.Descriptor
 

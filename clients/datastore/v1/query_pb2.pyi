@@ -208,7 +208,7 @@ class QueryEntriesRequest(_message.Message):
 
     @_builtins.property
     def filters(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Conditions in the DHIS2 query language (seed 004), "<path>:<operator>[:<value>]",
+        """Conditions in the DHIS2 query language, "<path>:<operator>[:<value>]",
         e.g. "age:gt:42", "name:ilike:pet", "tags:in:[a,b]"; "_" is the key. They join
         `conditions` under `junction`; at most 20 conditions in all.
         """

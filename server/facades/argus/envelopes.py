@@ -1,4 +1,4 @@
-"""Argus responses (seed 003's result envelope) written from domain values.
+"""Argus responses (its documented result envelope) written from domain values.
 
 Customer and user names come in as a dict the servicer looked up beforehand; nothing
 here reads the database.

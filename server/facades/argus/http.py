@@ -1,4 +1,4 @@
-"""Argus (seeds 000, 003): every response in the result envelope; invalid parameters and
+"""Argus: every response in the result envelope; invalid parameters and
 broken constraints are 412 with FIELD_ERROR messages, other failures ACTION_ERROR."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import grpc
 from server.rest.dialects.base import Dialect, Problem
 from server.rest.transcode import Parsing
 
-# Seed 003: "412 Precondition Failed ... the request is invalid, either because some
+# The Argus API documentation: "412 Precondition Failed ... the request is invalid, either because some
 # constraint is not satisfied, or because some of the provided parameters are invalid",
 # and creates that violate constraints such as name uniqueness fail with 412.
 _412 = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION)
@@ -69,7 +69,7 @@ def _template(text: str) -> str:
 class ArgusDialect(Dialect):
     name = "argus"
     overrides = {code: 412 for code in _412}
-    unsupported_media_status = 405  # seed 003: unsupported content type -> 405
+    unsupported_media_status = 405  # as Argus documents: unsupported content type -> 405
     # The Argus SDK sends `{}` on calls that take no body; Argus does not read it.
     parsing = Parsing(empty_object_is_no_body=True)
 

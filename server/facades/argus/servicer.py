@@ -1,4 +1,4 @@
-"""The Argus DataStores façade (seeds 000, 003): documented shapes over the same services.
+"""The Argus DataStores façade: documented shapes over the same services.
 
 Each call is translation in three steps: the request becomes a core search or spec
 (`searches`), a service call does the work (permissions, retention, LOCAL refusal and

@@ -1,4 +1,4 @@
-"""DHIS2's `fields` parameter (seed 004): which parts of each value a query returns,
+"""DHIS2's `fields` parameter: which parts of each value a query returns,
 parsed as dhis2-core's DatastoreQuery.parseFields does.
 
     fields=                     only the keys
@@ -121,7 +121,7 @@ def project(key: str, value: Any, fields: list[Field]) -> dict[str, Any]:
         leaf = key if f.path.is_key else extract(value, f.path)
         *parents, last = f.alias.split(".")
         if not parents and last == "key":
-            continue  # the entry key stays; an alias resolves the clash (seed 004)
+            continue  # the entry key stays; an alias resolves the clash
         target = out
         for p in parents:
             child = target.get(p)

@@ -1,4 +1,4 @@
-"""DHIS2 (seed 004): every error is a web message
+"""DHIS2: every error is a web message
 {"httpStatus", "httpStatusCode", "status": "ERROR", "message"}; success bodies are the
 documented raw values and web messages as the façade builds them."""
 

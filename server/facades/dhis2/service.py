@@ -1,5 +1,5 @@
 """DHIS2 dataStore and userDataStore: namespaces, keys, JSON values, partial updates,
-roll, encryption and the query API, answering as seed 004 documents and, where it is
+roll, encryption and the query API, answering as the DHIS2 documentation shows and, where it is
 silent, as dhis2-core's DatastoreController, UserDatastoreController and
 DefaultDatastoreService do.
 

@@ -1,4 +1,4 @@
-"""The DHIS2 façade (seed 004): dataStore, userDataStore and sharing in DHIS2's shapes
+"""The DHIS2 façade: dataStore, userDataStore and sharing in DHIS2's shapes
 (raw values, web messages, the query API's pager) over Dhis2Service."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from server.domain.errors import InvalidArgument
 from server.facades.dhis2.service import SHARED, Dhis2Service, EntryView, QueryParams
 from server.facades.dhis2.sharing import Dhis2Sharing
 
-# The success messages of seed 004, per store: (reason phrase, text). The userDataStore
-# ones are reproduced as the seed documents them, including "Created" for updates and
+# The success messages the DHIS2 documentation shows, per store: (reason phrase, text). The userDataStore
+# ones are reproduced as that documentation shows them, including "Created" for updates and
 # the missing quote after the namespace on key deletion, because clients match on them.
 _MESSAGES = {
     False: {

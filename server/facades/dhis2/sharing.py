@@ -1,4 +1,4 @@
-"""DHIS2 namespace protection, the sharing API and the current user (seed 004 and
+"""DHIS2 namespace protection, the sharing API and the current user (the DHIS2 documentation and
 dhis2-core's DefaultDatastoreService); the per-key sharing rule itself is sharing_sql.py.
 
 Protection applies to the shared dataStore for callers who are not superusers (our

@@ -1,4 +1,4 @@
-"""Repositories for DHIS2 namespaces (seed 004): entries, sharing, protection.
+"""Repositories for DHIS2 namespaces: entries, sharing, protection.
 
 A namespace is a descriptor of kind "dhis2" named "dhis2:<namespace>" (':' cannot
 occur in Argus store names, so the two never collide). Its dataStore entries have

@@ -4,7 +4,7 @@ which the service runs under compare-and-set (so SQLite and PostgreSQL give the 
 result).
 
 Roll, as dhis2-core runs it (HibernateDatastoreStore.updateEntry*RollValue): onto an
-array the value is appended and the last N elements kept (seed 004: "we only want the
+array the value is appended and the last N elements kept (the DHIS2 documentation: "we only want the
 last 3 elements"); a null or missing node starts the array `[value]`; any other node
 (object, string, number, boolean) is replaced by the value.
 """

@@ -1,4 +1,4 @@
-"""Make's API (seed 001): errors as {"message", "code", "detail", "suberrors"}."""
+"""Make's API: errors as {"message", "code", "detail", "suberrors"}."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Make data stores (seed 001), their records and the data structures they point to.
+"""Make data stores, their records and the data structures they point to.
 
 Teams are customers: reading a team's stores needs read access to that customer,
 changing them write access. A store is backed by a descriptor whose entries (scoped to

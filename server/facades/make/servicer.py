@@ -1,4 +1,4 @@
-"""The Make data stores façade (seed 001): documented shapes over MakeService."""
+"""The Make data stores façade: documented shapes over MakeService."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sikt Argus token auth (seed 002), a Django REST framework API: errors are
+"""Sikt Argus token auth, a Django REST framework API: errors are
 {"detail": "..."} or, for invalid input, {"field": ["..."]} / {"non_field_errors": [...]}."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Argus token-auth façade (seed 002): DRF shapes over the same AuthService."""
+"""The Argus token-auth façade: DRF shapes over the same AuthService."""
 
 from __future__ import annotations
 

@@ -245,7 +245,7 @@ Global___Entry: _TypeAlias = Entry  # noqa: Y015
 
 @_typing.final
 class ResultMessage(_message.Message):
-    """One message of the envelope (seed 003)."""
+    """One message of the envelope."""
 
     DESCRIPTOR: _descriptor.Descriptor
 

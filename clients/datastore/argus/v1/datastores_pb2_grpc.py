@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class DescriptorServiceStub:
-    """The Argus DataStores HTTP API (seeds 000 and 003) for its existing clients: the
+    """The Argus DataStores HTTP API for its existing clients: the
     descriptor and store endpoints, every response in the Argus result envelope.
 
     A façade over the same services as datastore.v1. Its responses mirror the documented
@@ -73,7 +73,7 @@ class DescriptorServiceStub:
 
 
 class DescriptorServiceServicer:
-    """The Argus DataStores HTTP API (seeds 000 and 003) for its existing clients: the
+    """The Argus DataStores HTTP API for its existing clients: the
     descriptor and store endpoints, every response in the Argus result envelope.
 
     A façade over the same services as datastore.v1. Its responses mirror the documented
@@ -167,7 +167,7 @@ def add_DescriptorServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DescriptorService:
-    """The Argus DataStores HTTP API (seeds 000 and 003) for its existing clients: the
+    """The Argus DataStores HTTP API for its existing clients: the
     descriptor and store endpoints, every response in the Argus result envelope.
 
     A façade over the same services as datastore.v1. Its responses mirror the documented

@@ -27,7 +27,7 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class DescriptorServiceStub:
-    """The Argus DataStores HTTP API (seeds 000 and 003) for its existing clients: the
+    """The Argus DataStores HTTP API for its existing clients: the
     descriptor and store endpoints, every response in the Argus result envelope.
 
     A façade over the same services as datastore.v1. Its responses mirror the documented
@@ -58,7 +58,7 @@ class DescriptorServiceStub:
 
 @_typing.type_check_only
 class DescriptorServiceAsyncStub(DescriptorServiceStub):
-    """The Argus DataStores HTTP API (seeds 000 and 003) for its existing clients: the
+    """The Argus DataStores HTTP API for its existing clients: the
     descriptor and store endpoints, every response in the Argus result envelope.
 
     A façade over the same services as datastore.v1. Its responses mirror the documented
@@ -85,7 +85,7 @@ class DescriptorServiceAsyncStub(DescriptorServiceStub):
     """Deletes (softly) and returns the descriptor."""
 
 class DescriptorServiceServicer(metaclass=_abc_1.ABCMeta):
-    """The Argus DataStores HTTP API (seeds 000 and 003) for its existing clients: the
+    """The Argus DataStores HTTP API for its existing clients: the
     descriptor and store endpoints, every response in the Argus result envelope.
 
     A façade over the same services as datastore.v1. Its responses mirror the documented

@@ -254,7 +254,7 @@ class GetEntryRequest(_message.Message):
     username: _builtins.str
     """userDataStore only: act on this user's store (superusers; 409 for others)."""
     encrypt: _builtins.bool
-    """Accepted and ignored: seed 004 shows `GET ...?encrypt=true`, but encryption is
+    """Accepted and ignored: the DHIS2 documentation shows `GET ...?encrypt=true`, but encryption is
     chosen when a key is created (POST ...?encrypt=true); reads always decrypt.
     """
     def __init__(

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class DataStoreServiceStub:
-    """DHIS2's dataStore, userDataStore and sharing APIs (seed 004) for its existing apps
+    """DHIS2's dataStore, userDataStore and sharing APIs for its existing apps
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one
@@ -103,7 +103,7 @@ class DataStoreServiceStub:
 
 
 class DataStoreServiceServicer:
-    """DHIS2's dataStore, userDataStore and sharing APIs (seed 004) for its existing apps
+    """DHIS2's dataStore, userDataStore and sharing APIs for its existing apps
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one
@@ -271,7 +271,7 @@ def add_DataStoreServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DataStoreService:
-    """DHIS2's dataStore, userDataStore and sharing APIs (seed 004) for its existing apps
+    """DHIS2's dataStore, userDataStore and sharing APIs for its existing apps
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one

@@ -27,7 +27,7 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class DataStoreServiceStub:
-    """DHIS2's dataStore, userDataStore and sharing APIs (seed 004) for its existing apps
+    """DHIS2's dataStore, userDataStore and sharing APIs for its existing apps
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one
@@ -86,7 +86,7 @@ class DataStoreServiceStub:
 
 @_typing.type_check_only
 class DataStoreServiceAsyncStub(DataStoreServiceStub):
-    """DHIS2's dataStore, userDataStore and sharing APIs (seed 004) for its existing apps
+    """DHIS2's dataStore, userDataStore and sharing APIs for its existing apps
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one
@@ -141,7 +141,7 @@ class DataStoreServiceAsyncStub(DataStoreServiceStub):
     """
 
 class DataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
-    """DHIS2's dataStore, userDataStore and sharing APIs (seed 004) for its existing apps
+    """DHIS2's dataStore, userDataStore and sharing APIs for its existing apps
     and SDKs, under /api/... and under a version prefix /api/{NN}/... (api_version).
     A façade over the same storage and query engine as datastore.v1: a namespace is a
     store, its dataStore keys are shared (customer 0), userDataStore keys belong to one

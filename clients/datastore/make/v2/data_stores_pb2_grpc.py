@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class DataStoreServiceStub:
-    """Make's data stores API (seed 001), base /api/v2, for its existing clients. Teams are
+    """Make's data stores API, base /api/v2, for its existing clients. Teams are
     customers. A façade over the same storage as datastore.v1: a data store is backed by
     a store whose entries, scoped to the team, are the records. Several RPCs return one
     documented shape (buf.yaml exempts this package from the unique-response rules).
@@ -91,7 +91,7 @@ class DataStoreServiceStub:
 
 
 class DataStoreServiceServicer:
-    """Make's data stores API (seed 001), base /api/v2, for its existing clients. Teams are
+    """Make's data stores API, base /api/v2, for its existing clients. Teams are
     customers. A façade over the same storage as datastore.v1: a data store is backed by
     a store whose entries, scoped to the team, are the records. Several RPCs return one
     documented shape (buf.yaml exempts this package from the unique-response rules).
@@ -230,7 +230,7 @@ def add_DataStoreServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DataStoreService:
-    """Make's data stores API (seed 001), base /api/v2, for its existing clients. Teams are
+    """Make's data stores API, base /api/v2, for its existing clients. Teams are
     customers. A façade over the same storage as datastore.v1: a data store is backed by
     a store whose entries, scoped to the team, are the records. Several RPCs return one
     documented shape (buf.yaml exempts this package from the unique-response rules).

@@ -27,7 +27,7 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class DataStoreServiceStub:
-    """Make's data stores API (seed 001), base /api/v2, for its existing clients. Teams are
+    """Make's data stores API, base /api/v2, for its existing clients. Teams are
     customers. A façade over the same storage as datastore.v1: a data store is backed by
     a store whose entries, scoped to the team, are the records. Several RPCs return one
     documented shape (buf.yaml exempts this package from the unique-response rules).
@@ -62,7 +62,7 @@ class DataStoreServiceStub:
 
 @_typing.type_check_only
 class DataStoreServiceAsyncStub(DataStoreServiceStub):
-    """Make's data stores API (seed 001), base /api/v2, for its existing clients. Teams are
+    """Make's data stores API, base /api/v2, for its existing clients. Teams are
     customers. A façade over the same storage as datastore.v1: a data store is backed by
     a store whose entries, scoped to the team, are the records. Several RPCs return one
     documented shape (buf.yaml exempts this package from the unique-response rules).
@@ -93,7 +93,7 @@ class DataStoreServiceAsyncStub(DataStoreServiceStub):
     """Deletes records by keys, or all (but exceptKeys)."""
 
 class DataStoreServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Make's data stores API (seed 001), base /api/v2, for its existing clients. Teams are
+    """Make's data stores API, base /api/v2, for its existing clients. Teams are
     customers. A façade over the same storage as datastore.v1: a data store is backed by
     a store whose entries, scoped to the team, are the records. Several RPCs return one
     documented shape (buf.yaml exempts this package from the unique-response rules).

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class TokenAuthServiceStub:
-    """TokenAuthService is the token API of Sikt's Argus (seed 002), a Django REST framework
+    """TokenAuthService is the token API of Sikt's Argus, a Django REST framework
     API, for its existing clients: field names and errors follow DRF.
     """
 
@@ -54,7 +54,7 @@ class TokenAuthServiceStub:
 
 
 class TokenAuthServiceServicer:
-    """TokenAuthService is the token API of Sikt's Argus (seed 002), a Django REST framework
+    """TokenAuthService is the token API of Sikt's Argus, a Django REST framework
     API, for its existing clients: field names and errors follow DRF.
     """
 
@@ -108,7 +108,7 @@ def add_TokenAuthServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TokenAuthService:
-    """TokenAuthService is the token API of Sikt's Argus (seed 002), a Django REST framework
+    """TokenAuthService is the token API of Sikt's Argus, a Django REST framework
     API, for its existing clients: field names and errors follow DRF.
     """
 

@@ -27,7 +27,7 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class TokenAuthServiceStub:
-    """TokenAuthService is the token API of Sikt's Argus (seed 002), a Django REST framework
+    """TokenAuthService is the token API of Sikt's Argus, a Django REST framework
     API, for its existing clients: field names and errors follow DRF.
     """
 
@@ -47,7 +47,7 @@ class TokenAuthServiceStub:
 
 @_typing.type_check_only
 class TokenAuthServiceAsyncStub(TokenAuthServiceStub):
-    """TokenAuthService is the token API of Sikt's Argus (seed 002), a Django REST framework
+    """TokenAuthService is the token API of Sikt's Argus, a Django REST framework
     API, for its existing clients: field names and errors follow DRF.
     """
 
@@ -63,7 +63,7 @@ class TokenAuthServiceAsyncStub(TokenAuthServiceStub):
     """The logged-in user."""
 
 class TokenAuthServiceServicer(metaclass=_abc_1.ABCMeta):
-    """TokenAuthService is the token API of Sikt's Argus (seed 002), a Django REST framework
+    """TokenAuthService is the token API of Sikt's Argus, a Django REST framework
     API, for its existing clients: field names and errors follow DRF.
     """
 
