@@ -43,6 +43,7 @@ from server.api.servicers.entry import EntryServicer
 from server.api.servicers.query import QueryServicer
 from server.api.servicers.sharing import SharingServicer
 from server.config import Settings, split_addr
+from server.domain.limits import MAX_MESSAGE_BYTES
 from server.facades.argus.http import ArgusDialect
 from server.facades.argus.servicer import ArgusDescriptorServicer, ArgusStoreServicer
 from server.facades.dhis2.http import Dhis2Dialect
@@ -86,7 +87,6 @@ _SERVICES = (
     (sharing_pb2, "SharingService"),
 )
 SERVICE_NAMES = tuple(module.DESCRIPTOR.services_by_name[name].full_name for module, name in _SERVICES)
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 FACADE_DIALECTS = (ArgusDialect(), TokenAuthDialect(), MakeDialect(), Dhis2Dialect())
 
 

@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from server import observability
 from server.api.interceptors import is_open
+from server.domain.limits import MAX_MESSAGE_BYTES
 from server.rest import openapi
 from server.rest.dialects import Dialect, Problem, registry
 from server.rest.inprocess import CALL_TIMEOUT_S, InProcessCalls, RpcError, deadline_exceeded
@@ -40,7 +41,6 @@ FORWARDED_HEADERS = (b"authorization", b"argus-api-key")
 OPENAPI_PATH = "/openapi.json"
 METRICS_PATH = "/metrics"
 HEALTH_PATH = "/healthz"
-MAX_BODY_BYTES = 16 * 1024 * 1024  # as the gRPC listener's message limit
 WHO_AM_I = "/datastore.v1.AuthService/GetCurrentUser"  # checks credentials and nothing else
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one a call
 
@@ -52,7 +52,7 @@ class RestApp:
         calls: InProcessCalls,
         *,
         dialects: Iterable[Dialect] = (),
-        max_body: int = MAX_BODY_BYTES,
+        max_body: int = MAX_MESSAGE_BYTES,
         healthy: Callable[[], bool] = lambda: True,
     ) -> None:
         self.calls, self.healthy = calls, healthy
