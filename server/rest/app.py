@@ -31,7 +31,16 @@ from server.domain.limits import MAX_MESSAGE_BYTES
 from server.rest import openapi
 from server.rest.dialects import Dialect, Problem, registry
 from server.rest.inprocess import CALL_TIMEOUT_S, InProcessCalls, RpcError, deadline_exceeded
-from server.rest.request import BodyTooLarge, Request, as_json_body, carriable, read, read_body, target
+from server.rest.request import (
+    ROUTED_AS,
+    BodyTooLarge,
+    Request,
+    as_json_body,
+    carriable,
+    read,
+    read_body,
+    target,
+)
 from server.rest.rules import Route, Router, routes_for
 from server.rest.transcode import TranscodeError, build_request, to_json
 
@@ -110,7 +119,7 @@ class RestApp:
     async def _dispatch(self, scope, receive, send, call: _Call) -> None:
         """Read the request, make the call, render its answer or its error."""
         method, path = target(scope)
-        if method == "GET" and path in _OPEN_PATHS:
+        if ROUTED_AS.get(method, method) == "GET" and path in _OPEN_PATHS:
             call.route = path
             await self._send_open(send, path)
             return

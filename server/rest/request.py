@@ -16,6 +16,9 @@ from server.rest.rules import Match, Router
 # The headers that carry credentials: passed to the methods as gRPC metadata (what
 # server/services/auth.py reads); a closed route asked without any of them is 401 at once.
 CREDENTIAL_HEADERS = (b"authorization", b"argus-api-key")
+# HEAD goes wherever GET does (RFC 9110, 9.3.2): the same call, status and headers,
+# Content-Length included; the HTTP server sends no body on a HEAD (uvicorn drops it).
+ROUTED_AS = {"HEAD": "GET"}
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")  # what a gRPC metadata value may hold
 
 
@@ -23,7 +26,7 @@ _PRINTABLE = re.compile(r"[\x20-\x7e]*")  # what a gRPC metadata value may hold
 class Request:
     """One HTTP request as known before its body is read."""
 
-    method: str
+    method: str  # as sent (a HEAD is routed as GET)
     path: str  # raw, still percent-encoded
     query_string: bytes
     headers: dict[bytes, bytes]
@@ -44,7 +47,7 @@ def target(scope) -> tuple[str, str]:
 def read(scope, method: str, path: str, router: Router, dialects: dict[str, Dialect], request_id: str) -> Request:
     """The route of `method` on `path`, the dialect that answers (the route's, else the
     one of the closest paths), and the credentials."""
-    match = router.match(method, path)
+    match = router.match(ROUTED_AS.get(method, method), path)
     dialect = dialects[match.route.dialect if match else (router.dialect_for_path(path) or "google")]
     open_route = match is not None and is_open(match.route.grpc_path)
     credentials = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in CREDENTIAL_HEADERS)
