@@ -55,6 +55,7 @@ from server.facades.make.servicer import MakeDataStoreServicer, MakeDataStructur
 from server.facades.tokenauth.http import TokenAuthDialect
 from server.facades.tokenauth.servicer import TokenAuthServicer
 from server.rest.app import RestApp
+from server.rest.http1 import HalfCloseHttpToolsProtocol
 from server.rest.inprocess import InProcessCalls
 from server.services.auth import AuthService
 from server.services.crypto import Cipher
@@ -123,6 +124,7 @@ class _HttpListener:
         self.port = self.socket.getsockname()[1]
         config = uvicorn.Config(
             app,
+            http=HalfCloseHttpToolsProtocol,  # a half-closed request is answered, then closed
             **(tls.uvicorn_options() if tls else {}),
             log_config=None,  # uvicorn's loggers go through the root handler (text or JSON)
             log_level="warning",
