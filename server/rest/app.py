@@ -34,6 +34,7 @@ from server.rest.inprocess import CALL_TIMEOUT_S, InProcessCalls, RpcError, dead
 from server.rest.request import (
     ROUTED_AS,
     BodyTooLarge,
+    ClientGone,
     Request,
     as_json_body,
     carriable,
@@ -128,6 +129,9 @@ class RestApp:
         call.route = request.match.route.template if request.match else "-"
         try:
             payload = await self._call(request, receive, send, call)
+        except ClientGone:
+            call.status = 499  # no call made, nobody to answer (nginx's number for it)
+            return
         except Exception as exc:  # every failure is rendered; never a traceback on the wire
             await self._send_problem(send, request.dialect, await self._problem(exc, request, call))
             return

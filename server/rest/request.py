@@ -86,14 +86,21 @@ class BodyTooLarge(Exception):
     pass
 
 
+class ClientGone(Exception):
+    """The client closed the connection before its request body was whole."""
+
+
 async def read_body(receive, headers: dict[bytes, bytes], max_body: int) -> bytes:
-    """The whole request body; BodyTooLarge past max_body (declared or sent)."""
+    """The whole request body; BodyTooLarge past max_body (declared or sent), ClientGone
+    when the connection closes first (what came is never taken for the whole body)."""
     declared = headers.get(b"content-length")
     if declared and declared.isdigit() and int(declared) > max_body:
         raise BodyTooLarge
     chunks, size = [], 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_body:
