@@ -6,7 +6,8 @@ method's request message; the method's registered handler runs in-process throug
 same call rules as a gRPC call (authentication, the one error mapping, database
 connection, metrics: server/rest/inprocess.py), off the event loop; the response message is
 written as JSON (a stream as a JSON array, as its messages arrive); errors are rendered
-by the dialect of the matched service.
+by the dialect of the matched service. What is read of a request before the call (route,
+credentials, body) is server/rest/request.py.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ class RestApp:
     async def _call(self, request: Request, receive, send, call: _Call) -> Any:
         """The method's response as JSON data, or _STREAMED once a stream was written.
         Raises _Refused, TranscodeError or BodyTooLarge for what is refused before the
-        call, RpcError for the call's own failure."""
+        call, ClientGone when the body never came whole, RpcError for the call's own
+        failure."""
         match = request.match
         if match is None:
             raise _Refused(_no_route(request.method, request.path, self.router.allowed(request.path)))
