@@ -100,7 +100,8 @@ class RestApp:
         """One request: its x-request-id (taken or made, echoed), metrics by route
         template and one access-log line around the dispatch."""
         started = time.perf_counter()
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
         call = _Call(given if _REQUEST_ID.fullmatch(given) else observability.new_request_id())
 
         async def send_with_id(message) -> None:
@@ -110,7 +111,7 @@ class RestApp:
             await send(message)
 
         try:
-            await self._dispatch(scope, receive, send_with_id, call)
+            await self._dispatch(scope, headers, receive, send_with_id, call)
         finally:
             elapsed = time.perf_counter() - started
             method = scope["method"].upper()
@@ -118,14 +119,14 @@ class RestApp:
             if call.route not in (METRICS_PATH, HEALTH_PATH):
                 observability.access("http", f"{method} {call.route}", call.status, elapsed, call.user, call.request_id)
 
-    async def _dispatch(self, scope, receive, send, call: _Call) -> None:
+    async def _dispatch(self, scope, headers: dict[bytes, bytes], receive, send, call: _Call) -> None:
         """Read the request, make the call, render its answer or its error."""
         method, path = target(scope)
         if ROUTED_AS.get(method, method) == "GET" and path in _OPEN_PATHS:
             call.route = path
             await self._send_open(send, path)
             return
-        request = read(scope, method, path, self.router, self.dialects, call.request_id)
+        request = read(scope, headers, method, path, self.router, self.dialects, call.request_id)
         call.dialect, call.peer = request.dialect.name, request.peer
         call.route = request.match.route.template if request.match else "-"
         try:

@@ -44,7 +44,15 @@ def target(scope) -> tuple[str, str]:
     return scope["method"].upper(), raw_path.decode("latin-1") if raw_path else quote(scope["path"])
 
 
-def read(scope, method: str, path: str, router: Router, dialects: dict[str, Dialect], request_id: str) -> Request:
+def read(
+    scope,
+    headers: dict[bytes, bytes],
+    method: str,
+    path: str,
+    router: Router,
+    dialects: dict[str, Dialect],
+    request_id: str,
+) -> Request:
     """The route of `method` on `path`, the dialect that answers (the route's, else the
     one of the closest paths), and the credentials."""
     match = router.match(ROUTED_AS.get(method, method), path)
@@ -58,7 +66,7 @@ def read(scope, method: str, path: str, router: Router, dialects: dict[str, Dial
         method,
         path,
         scope.get("query_string", b""),
-        dict(scope["headers"]),
+        headers,
         match,
         dialect,
         open_route,
