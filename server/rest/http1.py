@@ -3,7 +3,8 @@ that a client which half-closes its connection still gets its answer.
 
 A client may send a request and then shut down its sending side (shutdown(SHUT_WR):
 `nc -N`, `curl` through some proxies): it has nothing more to send and waits for the
-response (RFC 9112, 9.6: a half-close is not an abort). uvicorn's eof_received returns
+response (a half-close ends what the client sends, it does not abort the exchange:
+the HTTP working group's reading of HTTP/1.1). uvicorn's eof_received returns
 None, so asyncio and uvloop close the transport at the EOF and a response still being
 computed is dropped: the client reads nothing (uvicorn 0.54; a fix proposed upstream
 was not merged). Here a complete request keeps the connection open for writing
@@ -18,17 +19,11 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class HalfCloseHttpToolsProtocol(HttpToolsProtocol):
-    _peer_done = False  # the client sent its EOF
-
     def eof_received(self) -> bool:
-        self._peer_done = True
-        cycle = self.cycle  # the request parsed last (earlier ones are answered first)
+        cycle = self.cycle  # the request parsed last (those before it are answered first)
         if cycle is None or cycle.response_complete or cycle.more_body:
             return False  # nothing to answer, or a request that can never complete: close
-        return True  # keep writing; on_response_complete closes after the last answer
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if self._peer_done and self.cycle.response_complete and not self.transport.is_closing():
-            self._unset_keepalive_if_required()
-            self.transport.close()
+        # Answer it, then close (as uvicorn's own graceful shutdown does): its response
+        # says `connection: close` unless already started. Nothing per request elsewhere.
+        cycle.keep_alive = False
+        return True  # the transport stays open for writing
