@@ -35,6 +35,7 @@ from server.api.servicers.query import QueryServicer
 from server.api.servicers.sharing import SharingServicer
 from server.api.stock import HealthServicer, register_stock
 from server.config import Settings, split_addr
+from server.domain.limits import MAX_MESSAGE_BYTES
 from server.facades.argus.http import ArgusDialect
 from server.facades.argus.servicer import ArgusDescriptorServicer, ArgusStoreServicer
 from server.facades.dhis2.http import Dhis2Dialect
@@ -46,6 +47,7 @@ from server.facades.make.servicer import MakeDataStoreServicer, MakeDataStructur
 from server.facades.tokenauth.http import TokenAuthDialect
 from server.facades.tokenauth.servicer import TokenAuthServicer
 from server.rest.app import RestApp
+from server.rest.http1 import HalfCloseHttpToolsProtocol
 from server.rest.inprocess import InProcessCalls
 from server.services.auth import AuthService
 from server.services.crypto import Cipher
@@ -95,7 +97,6 @@ _SERVICES: dict[tuple[Any, str], Callable[[ServicesLayer], Any]] = {
     (sharing_pb2, "SharingService"): lambda s: SharingServicer(SharingService(s.caches)),
 }
 SERVICE_NAMES = tuple(module.DESCRIPTOR.services_by_name[name].full_name for module, name in _SERVICES)
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 FACADE_DIALECTS = (ArgusDialect(), TokenAuthDialect(), MakeDialect(), Dhis2Dialect())
 
 
@@ -137,6 +138,7 @@ class _HttpListener:
         self.port = self.socket.getsockname()[1]
         config = uvicorn.Config(
             app,
+            http=HalfCloseHttpToolsProtocol,  # a half-closed request is answered, then closed
             **(tls.uvicorn_options() if tls else {}),
             log_config=None,  # uvicorn's loggers go through the root handler (text or JSON)
             log_level="warning",

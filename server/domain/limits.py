@@ -29,6 +29,10 @@ TOO_DEEP_FOR_PROTOBUF = (
     f"it nests more than protobuf's {PROTOBUF_MAX_DEPTH} levels of messages "
     f"(a JSON value may nest objects and arrays at most {VALUE_MAX_DEPTH} deep)"
 )
+# One gRPC message, either way: the gRPC listener's receive and send limit. The REST
+# shim holds request bodies and its in-process messages to the same figure, so a call
+# fails alike over both listeners.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 BULK_MAX = 1000
 PAGE_DEFAULT = 25
 PAGE_MAX = 1000

@@ -6,7 +6,8 @@ method's request message; the method's registered handler runs in-process throug
 same call rules as a gRPC call (authentication, the one error mapping, database
 connection, metrics: server/rest/inprocess.py), off the event loop; the response message is
 written as JSON (a stream as a JSON array, as its messages arrive); errors are rendered
-by the dialect of the matched service.
+by the dialect of the matched service. What is read of a request before the call (route,
+credentials, body) is server/rest/request.py.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 import grpc
 from google.protobuf import empty_pb2
@@ -27,20 +28,30 @@ from google.protobuf.descriptor import ServiceDescriptor
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from server import observability
-from server.api.interceptors import is_open
+from server.domain.limits import MAX_MESSAGE_BYTES
 from server.rest import openapi
 from server.rest.dialects import Dialect, Problem, registry
 from server.rest.inprocess import CALL_TIMEOUT_S, InProcessCalls, RpcError, deadline_exceeded
+from server.rest.request import (
+    ROUTED_AS,
+    BodyTooLarge,
+    ClientGone,
+    Request,
+    as_json_body,
+    carriable,
+    read,
+    read_body,
+    target,
+)
 from server.rest.rules import Route, Router, routes_for
 from server.rest.transcode import TranscodeError, build_request, to_json
 
 log = logging.getLogger(__name__)
 
-FORWARDED_HEADERS = (b"authorization", b"argus-api-key")
 OPENAPI_PATH = "/openapi.json"
 METRICS_PATH = "/metrics"
 HEALTH_PATH = "/healthz"
-MAX_BODY_BYTES = 16 * 1024 * 1024  # as the gRPC listener's message limit
+_OPEN_PATHS = (OPENAPI_PATH, METRICS_PATH, HEALTH_PATH)  # served by the shim itself, no credentials
 WHO_AM_I = "/datastore.v1.AuthService/GetCurrentUser"  # checks credentials and nothing else
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one a call
 
@@ -52,7 +63,7 @@ class RestApp:
         calls: InProcessCalls,
         *,
         dialects: Iterable[Dialect] = (),
-        max_body: int = MAX_BODY_BYTES,
+        max_body: int = MAX_MESSAGE_BYTES,
         healthy: Callable[[], bool] = lambda: True,
     ) -> None:
         self.calls, self.healthy = calls, healthy
@@ -89,7 +100,8 @@ class RestApp:
         """One request: its x-request-id (taken or made, echoed), metrics by route
         template and one access-log line around the dispatch."""
         started = time.perf_counter()
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
         call = _Call(given if _REQUEST_ID.fullmatch(given) else observability.new_request_id())
 
         async def send_with_id(message) -> None:
@@ -99,7 +111,7 @@ class RestApp:
             await send(message)
 
         try:
-            await self._dispatch(scope, receive, send_with_id, call)
+            await self._dispatch(scope, headers, receive, send_with_id, call)
         finally:
             elapsed = time.perf_counter() - started
             method = scope["method"].upper()
@@ -107,81 +119,90 @@ class RestApp:
             if call.route not in (METRICS_PATH, HEALTH_PATH):
                 observability.access("http", f"{method} {call.route}", call.status, elapsed, call.user, call.request_id)
 
-    async def _dispatch(self, scope, receive, send, call: _Call) -> None:
-        raw_path = scope.get("raw_path")
-        path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
-        method = scope["method"].upper()
-        if method == "GET" and path in (OPENAPI_PATH, METRICS_PATH, HEALTH_PATH):
+    async def _dispatch(self, scope, headers: dict[bytes, bytes], receive, send, call: _Call) -> None:
+        """Read the request, make the call, render its answer or its error."""
+        method, path = target(scope)
+        if ROUTED_AS.get(method, method) == "GET" and path in _OPEN_PATHS:
             call.route = path
             await self._send_open(send, path)
             return
-        match = self.router.match(method, path)
-        dialect = self.dialects[match.route.dialect if match else (self.router.dialect_for_path(path) or "google")]
-        call.dialect, call.route = dialect.name, match.route.template if match else "-"
-        headers = dict(scope["headers"])
-        open_route = match is not None and is_open(match.route.grpc_path)
-        metadata = tuple((k.decode(), v.decode("latin-1")) for k, v in scope["headers"] if k in FORWARDED_HEADERS)
-        if open_route and not _carriable(metadata):
-            metadata = ()  # the method reads no credentials; gRPC could not have carried these
-        metadata += (("x-request-id", call.request_id),)
-        call.peer = _peer(scope.get("client"))
+        request = read(scope, headers, method, path, self.router, self.dialects, call.request_id)
+        call.dialect, call.peer = request.dialect.name, request.peer
+        call.route = request.match.route.template if request.match else "-"
         try:
-            if match is None:
-                raise _Refused(_no_route(method, path, self.router.allowed(path)))
-            if not open_route and not (_has_credentials(headers) and _carriable(metadata)):
-                raise _Refused(None)  # nothing to read before the 401 below
-            body = _as_json_body(await self._body(receive, headers), headers.get(b"content-type", b""))
-            if body is None:
-                raise _Refused(
-                    Problem(
-                        grpc.StatusCode.INVALID_ARGUMENT,
-                        "unsupported content type: send application/json",
-                        reason="UNSUPPORTED_MEDIA_TYPE",
-                        http_status=415,
-                    )
+            payload = await self._call(request, receive, send, call)
+        except ClientGone:
+            call.status = 499  # no call made, nobody to answer (nginx's number for it)
+            return
+        except Exception as exc:  # every failure is rendered; never a traceback on the wire
+            await self._send_problem(send, request.dialect, await self._problem(exc, request, call))
+            return
+        if payload is not _STREAMED:
+            dialect, route = request.dialect, request.match.route
+            status = dialect.success_status(payload, route.success_status)
+            etag = _etag_of(payload)
+            headers = {"etag": f'"{etag}"'} if etag else None
+            await _send_json(send, status, dialect.success_body(payload, status), headers)
+
+    async def _call(self, request: Request, receive, send, call: _Call) -> Any:
+        """The method's response as JSON data, or _STREAMED once a stream was written.
+        Raises _Refused, TranscodeError or BodyTooLarge for what is refused before the
+        call, ClientGone when the body never came whole, RpcError for the call's own
+        failure."""
+        match = request.match
+        if match is None:
+            raise _Refused(_no_route(request.method, request.path, self.router.allowed(request.path)))
+        if not request.open_route and not request.credentials_given:
+            raise _Refused(None)  # nothing to read before the 401 it will be
+        headers = request.headers
+        body = as_json_body(await read_body(receive, headers, self.max_body), headers.get(b"content-type", b""))
+        if body is None:
+            raise _Refused(
+                Problem(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    "unsupported content type: send application/json",
+                    reason="UNSUPPORTED_MEDIA_TYPE",
+                    http_status=415,
                 )
-            query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-            request = build_request(match.route, match.variables, query, body, dialect.parsing)
-            if_match = headers.get(b"if-match")
-            if if_match and "etag" in request.DESCRIPTOR.fields_by_name and not request.etag:
-                request.etag = if_match.decode("latin-1")  # AIP-154 etag field <- If-Match
-            if match.route.server_streaming:
-                await self._stream(send, receive, match.route, request, metadata, call)
-                return
-            payload, call.user = await self.calls.unary(
-                match.route.grpc_path, request, metadata, _Render(match.route.response_body).data, call.peer
             )
-        except (_Refused, TranscodeError, _BodyTooLarge) as exc:
+        query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+        message = build_request(match.route, match.variables, query, body, request.dialect.parsing)
+        if_match = headers.get(b"if-match")
+        if if_match and "etag" in message.DESCRIPTOR.fields_by_name and not message.etag:
+            message.etag = if_match.decode("latin-1")  # AIP-154 etag field <- If-Match
+        if match.route.server_streaming:
+            await self._stream(send, receive, match.route, message, request.metadata, call)
+            return _STREAMED
+        render = _Render(match.route.response_body).data
+        payload, call.user = await self.calls.unary(match.route.grpc_path, message, request.metadata, render, call.peer)
+        return payload
+
+    async def _problem(self, exc: Exception, request: Request, call: _Call) -> Problem:
+        """The error answer to what _call raised."""
+        if isinstance(exc, (_Refused, TranscodeError, BodyTooLarge)):
             # Refused before the call: who is asking is checked first, so anonymous or
             # badly authenticated junk is 401, as the method itself would answer.
-            problem = None if open_route else await self._authentication_problem(metadata, call.peer)
-            if problem is None:
-                problem = _problem_of(exc, self.max_body)
-                if isinstance(exc, TranscodeError) and match is not None:
-                    problem = dialect.request_problem(problem, match.variables)
-            await self._send_problem(send, dialect, problem)
-            return
-        except RpcError as err:
-            call.user = err.user
-            problem = Problem.from_status(err.code, err.details, err.status)
-            if problem.code == grpc.StatusCode.ABORTED and headers.get(b"if-match"):
+            if not request.open_route:
+                problem = await self._authentication_problem(request.metadata, call.peer)
+                if problem is not None:
+                    return problem
+            problem = _problem_of(exc, self.max_body)
+            if isinstance(exc, TranscodeError) and request.match is not None:
+                problem = request.dialect.request_problem(problem, request.match.variables)
+            return problem
+        if isinstance(exc, RpcError):
+            call.user = exc.user
+            problem = Problem.from_status(exc.code, exc.details, exc.status)
+            if problem.code == grpc.StatusCode.ABORTED and request.headers.get(b"if-match"):
                 problem.http_status = 412  # the If-Match precondition failed (RFC 9110)
-            await self._send_problem(send, dialect, problem)
-            return
-        except Exception:  # never a traceback on the wire
-            log.exception("REST shim failure on %s %s", method, path)
-            await self._send_problem(
-                send, dialect, Problem(grpc.StatusCode.INTERNAL, "internal error; the server log has the details")
-            )
-            return
-        status = dialect.success_status(payload, match.route.success_status)
-        etag = _etag_of(payload)
-        await _send_json(send, status, dialect.success_body(payload, status), {"etag": f'"{etag}"'} if etag else None)
+            return problem
+        log.error("REST shim failure on %s %s", request.method, request.path, exc_info=exc)
+        return Problem(grpc.StatusCode.INTERNAL, "internal error; the server log has the details")
 
     async def _authentication_problem(self, metadata, peer: str) -> Problem | None:
         """What the methods' authentication says of these credentials: None when they
         are valid, else its error (401; 503 while the database is unreachable)."""
-        if not _carriable(metadata):
+        if not carriable(metadata):
             observability.AUTH_FAILURES.labels("CREDENTIALS_MALFORMED").inc()
             return Problem(
                 grpc.StatusCode.UNAUTHENTICATED,
@@ -253,21 +274,6 @@ class RestApp:
             watcher.cancel()
             call.user = pipe.context.user
 
-    async def _body(self, receive, headers: dict[bytes, bytes]) -> bytes:
-        declared = headers.get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body:
-            raise _BodyTooLarge
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise _BodyTooLarge
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                return b"".join(chunks)
-
     async def _send_problem(self, send, dialect, problem: Problem) -> None:
         status = dialect.http_status(problem)
         headers = {**dialect.error_headers(problem, status), **problem.extra_headers}
@@ -286,11 +292,10 @@ def _etag_of(payload: Any) -> str | None:
     return None
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+_STREAMED = object()  # _call's answer once it wrote a stream itself
 
 
 @dataclass
@@ -323,14 +328,6 @@ def _nothing(message) -> None:
     return None
 
 
-def _peer(client: tuple[str, int] | None) -> str:
-    """The HTTP client as grpc names a peer (ServicerContext.peer)."""
-    if not client:
-        return ""
-    host, port = client[0], client[1]
-    return f"ipv6:[{host}]:{port}" if ":" in host else f"ipv4:{host}:{port}"
-
-
 async def _when_disconnected(receive, callback: Callable[[], None]) -> None:
     """Calls back once the HTTP client has gone (the request body is read by then)."""
     while (await receive())["type"] != "http.disconnect":
@@ -343,19 +340,6 @@ class _Refused(Exception):
 
     def __init__(self, problem: Problem | None) -> None:
         self.problem = problem
-
-
-_PRINTABLE = re.compile(r"[\x20-\x7e]*")  # what a gRPC metadata value may hold
-
-
-def _carriable(metadata: tuple[tuple[str, str], ...]) -> bool:
-    """Whether every value could travel as gRPC metadata, so the methods' authentication
-    may read it as it reads a gRPC caller's (it never sees other characters)."""
-    return all(_PRINTABLE.fullmatch(value) for _, value in metadata)
-
-
-def _has_credentials(headers: dict[bytes, bytes]) -> bool:
-    return bool(headers.get(b"authorization") or headers.get(b"argus-api-key"))
 
 
 def _no_route(method: str, path: str, allowed: list[str]) -> Problem:
@@ -379,7 +363,7 @@ def _problem_of(exc: Exception, max_body: int) -> Problem:
             reason="BAD_REQUEST",
             field_violations=[(exc.field, exc.message)],
         )
-    if isinstance(exc, _BodyTooLarge):
+    if isinstance(exc, BodyTooLarge):
         return Problem(
             grpc.StatusCode.RESOURCE_EXHAUSTED,
             f"request body is larger than {max_body} bytes",
@@ -390,23 +374,6 @@ def _problem_of(exc: Exception, max_body: int) -> Problem:
     return exc.problem or Problem(
         grpc.StatusCode.UNAUTHENTICATED, "credentials are required", reason="CREDENTIALS_MISSING"
     )
-
-
-def _as_json_body(body: bytes, content_type: bytes) -> bytes | None:
-    """The body as JSON bytes, or None for a content type we do not take.
-
-    JSON (or no content type) passes as is. Form-encoded bodies are what `curl -d`
-    sends by default and what Django REST clients post to token-auth: a body that is
-    JSON anyway passes; real form fields become a flat JSON object of strings.
-    """
-    media = content_type.split(b";")[0].strip().lower()
-    if not body.strip() or media in (b"application/json", b"", b"text/plain") or media.endswith(b"+json"):
-        return body
-    if media == b"application/x-www-form-urlencoded":
-        if body.lstrip()[:1] in (b"{", b"["):
-            return body
-        return json.dumps(dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))).encode()
-    return None
 
 
 async def _send_json(send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:

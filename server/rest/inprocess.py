@@ -32,10 +32,10 @@ from google.rpc import status_pb2
 from server.api import numbers
 from server.api.context import AbortedCall, LocalContext
 from server.api.interceptors import CallChain
+from server.domain.limits import MAX_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # as the gRPC listener's limit, both ways
 CALL_TIMEOUT_S = 60.0  # the deadline of every in-process call
 PIPE_CHUNKS = 16  # rendered stream messages waiting for the loop, at most
 

@@ -16,25 +16,66 @@ from tests.procs import Served, cli, serve
 
 PASSWORD = "fuzz-pass-1"
 ENCRYPTION_KEY = "ab" * 32
+UNPARSABLE = b"Invalid HTTP request received."  # uvicorn's answer when httptools cannot parse a request
 
 
-def send(addr: str, method: bytes, target: bytes, headers: dict[bytes, bytes], body: bytes = b"") -> tuple[int, bytes]:
-    """One request on a fresh connection, bytes exactly as given; (status, body)."""
-    host, port = addr.rsplit(":", 1)
-    head = [method + b" " + target + b" HTTP/1.1", b"host: fuzz", b"connection: close"]
+def send(
+    addr: str,
+    method: bytes,
+    target: bytes,
+    headers: dict[bytes, bytes],
+    body: bytes = b"",
+    *,
+    half_close: bool = False,
+) -> tuple[int, bytes]:
+    """One request on a fresh connection, bytes exactly as given; (status, body). With
+    half_close the request asks to keep the connection alive and the client shuts down
+    its sending side after it (shutdown(SHUT_WR), as `nc -N` does): the answer must come
+    all the same, and the server must close the connection after it."""
+    head = [method + b" " + target + b" HTTP/1.1", b"host: fuzz"]
+    head += [] if half_close else [b"connection: close"]
     head += [k + b": " + v for k, v in headers.items()]
     head.append(b"content-length: %d" % len(body))
-    data = b"\r\n".join(head) + b"\r\n\r\n" + body
-    with socket.create_connection((host, int(port)), timeout=30) as conn:
+    response = exchange(addr, b"\r\n".join(head) + b"\r\n\r\n" + body, half_close=half_close)
+    assert response, f"no HTTP response to {method!r} {target[:200]!r}"
+    status, _, answer, rest = parse(response, head=method == b"HEAD")
+    if status == 400 and rest == UNPARSABLE:  # no request read, so not known to be a HEAD
+        answer, rest = rest, b""
+    assert not rest, f"more than one answer to {method!r} {target[:200]!r}: {rest[:200]!r}"
+    return status, answer
+
+
+def exchange(addr: str, data: bytes, *, half_close: bool = False, timeout: float = 30) -> bytes:
+    """Sends data on a fresh connection (then shutdown(SHUT_WR) if half_close) and
+    returns all the server wrote until it closed the connection."""
+    host, port = addr.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as conn:
         conn.sendall(data)
+        if half_close:
+            conn.shutdown(socket.SHUT_WR)
         chunks = []
         while chunk := conn.recv(65536):
             chunks.append(chunk)
-    response = b"".join(chunks)
-    status_line, _, rest = response.partition(b"\r\n")
+    return b"".join(chunks)
+
+
+def parse(response: bytes, *, head: bool = False) -> tuple[int, dict[bytes, bytes], bytes, bytes]:
+    """The first HTTP/1.1 response in `response`: (status, headers, body, what follows).
+    The body is Content-Length long (none for a HEAD), else the rest of the bytes."""
+    status_line, _, after = response.partition(b"\r\n")
     match = re.match(rb"HTTP/1\.1 (\d{3})", status_line)
-    assert match, f"no HTTP response to {method!r} {target[:200]!r}: {response[:200]!r}"
-    return int(match.group(1)), rest.partition(b"\r\n\r\n")[2]
+    assert match, f"not an HTTP response: {response[:200]!r}"
+    header_block, _, after = after.partition(b"\r\n\r\n")
+    headers = {}
+    for line in header_block.split(b"\r\n") if header_block else ():
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    if head:
+        return int(match.group(1)), headers, b"", after
+    if b"content-length" in headers:
+        size = int(headers[b"content-length"])
+        return int(match.group(1)), headers, after[:size], after[size:]
+    return int(match.group(1)), headers, after, b""
 
 
 @dataclass

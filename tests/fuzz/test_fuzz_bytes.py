@@ -3,7 +3,9 @@ backend: raw request bodies, raw query strings and raw path segments for every r
 every dialect, with and without credentials, and malformed protobuf bytes for every gRPC
 method (the stock health and reflection ones too). Every answer must be deliberate - never a 5xx, never INTERNAL/UNKNOWN, never a
 traceback in the server log - anonymous or badly authenticated callers get 401 first,
-and the seeded data reads back unchanged. Bounded and deterministic (derandomize)."""
+and the seeded data reads back unchanged. Each request may come half-closed (the client
+shuts down its sending side after it) and must be answered all the same; HEAD goes to
+every GET route and must answer without a body. Bounded and deterministic (derandomize)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from tests.fuzz import rawhttp
 from tests.grpc.test_fuzz import DELIBERATE, METHODS, invoke
 
 ROUTES = routes_for(service_descriptors())
-UNPARSABLE = b"Invalid HTTP request received."  # uvicorn's answer when httptools cannot parse a request
+GET_ROUTES = [r for r in ROUTES if r.http_method == "GET"]
+UNPARSABLE = rawhttp.UNPARSABLE
 FUZZ = settings(
     max_examples=300,
     derandomize=True,
@@ -149,30 +152,43 @@ def _check(server, route, who, method, target, status, body):
 
 
 @FUZZ
-@given(data=st.data(), route=routes, who=credentials, body=bodies)
-def test_raw_bodies(server, data, route, who, body):
+@given(data=st.data(), route=routes, who=credentials, body=bodies, half_close=st.booleans())
+def test_raw_bodies(server, data, route, who, body, half_close):
     target = _target(route, lambda: data.draw(st.sampled_from([b"fz", b"1", b"33"])))
     method = route.http_method.encode()
-    status, answer = rawhttp.send(server.http, method, target, _headers(server, who), body)
+    status, answer = rawhttp.send(server.http, method, target, _headers(server, who), body, half_close=half_close)
     _check(server, route, who, method, target, status, answer)
 
 
 @FUZZ
-@given(data=st.data(), route=routes, who=credentials, query=queries)
-def test_raw_query_strings(server, data, route, who, query):
+@given(data=st.data(), route=routes, who=credentials, query=queries, half_close=st.booleans())
+def test_raw_query_strings(server, data, route, who, query, half_close):
     target = _target(route, lambda: data.draw(st.sampled_from([b"fz", b"1", b"33"]))) + b"?" + query
     method = route.http_method.encode()
-    status, answer = rawhttp.send(server.http, method, target, _headers(server, who), b"{}" if route.body else b"")
+    body = b"{}" if route.body else b""
+    status, answer = rawhttp.send(server.http, method, target, _headers(server, who), body, half_close=half_close)
     _check(server, route, who, method, target, status, answer)
 
 
 @FUZZ
-@given(data=st.data(), route=routes, who=credentials)
-def test_raw_path_segments(server, data, route, who):
+@given(data=st.data(), route=routes, who=credentials, half_close=st.booleans())
+def test_raw_path_segments(server, data, route, who, half_close):
     target = _target(route, lambda: data.draw(segments))
     method = route.http_method.encode()
-    status, answer = rawhttp.send(server.http, method, target, _headers(server, who), b"{}" if route.body else b"")
+    body = b"{}" if route.body else b""
+    status, answer = rawhttp.send(server.http, method, target, _headers(server, who), body, half_close=half_close)
     _check(server, route, who, method, target, status, answer)
+
+
+@FUZZ
+@given(data=st.data(), route=st.sampled_from(GET_ROUTES), who=credentials, query=queries, half_close=st.booleans())
+def test_head_on_get_routes(server, data, route, who, query, half_close):
+    """HEAD answers as GET does, with no body (rawhttp.send fails on bytes after the
+    headers of a HEAD answer)."""
+    target = _target(route, lambda: data.draw(segments)) + b"?" + query
+    status, answer = rawhttp.send(server.http, b"HEAD", target, _headers(server, who), half_close=half_close)
+    _check(server, route, who, b"HEAD", target, status, answer)
+    assert status == rawhttp.send(server.http, b"GET", target, _headers(server, who))[0], target
 
 
 @FUZZ

@@ -5,6 +5,7 @@ import grpc
 import pytest
 
 from datastore.v1 import entry_pb2 as e
+from server.domain.limits import MAX_MESSAGE_BYTES
 from tests.conftest import make_store, unique
 from tests.helpers import plain
 
@@ -127,7 +128,9 @@ def test_shim_errors(api, method, path, kwargs, status, field):
 
 
 def test_body_too_large(harness, api):
-    r = api.post("/v1/descriptors", content=b"x" * (16 * 1024 * 1024 + 1), headers={"content-type": "application/json"})
+    r = api.post(
+        "/v1/descriptors", content=b"x" * (MAX_MESSAGE_BYTES + 1), headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413 and "larger" in r.json()["error"]["message"]
 
 
