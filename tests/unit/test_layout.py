@@ -1,4 +1,4 @@
-"""The layout rules of README's "Layout" section, checked on the source itself.
+"""The layout rules of CONTRIBUTING.md, checked on the source itself.
 
 Every import counts, the ones inside functions too: a lazy import still makes a cycle.
 """
