@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import uuid
 from dataclasses import dataclass
 
@@ -93,13 +94,49 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    """One throwaway PostgreSQL cluster per test session (started on first use); tests
-    create databases of their own on it."""
-    from tests.pg_harness import start_cluster
+_PG_SHARED_DIR = pytest.StashKey[str]()
+MAX_AUTO_WORKERS = 4  # each worker has a server with its own pool on the one shared PostgreSQL
 
-    cluster = start_cluster()
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject addopts): a worker per core, at most MAX_AUTO_WORKERS."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_AUTO_WORKERS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist controller: every worker learns where the shared PostgreSQL cluster is recorded."""
+    from tests.pg_harness import SHARED_DIR_KEY
+
+    stash = node.config.stash
+    if _PG_SHARED_DIR not in stash:
+        stash[_PG_SHARED_DIR] = tempfile.mkdtemp(prefix="datastore-pg-shared-")
+    node.workerinput[SHARED_DIR_KEY] = stash[_PG_SHARED_DIR]
+
+
+def pytest_unconfigure(config):
+    """xdist controller, once every worker is done: stops the shared cluster, if started."""
+    shared = config.stash.get(_PG_SHARED_DIR, None)
+    if shared:
+        from tests.pg_harness import stop_shared_cluster
+
+        stop_shared_cluster(shared)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(request):
+    """One throwaway PostgreSQL cluster per test run (started on first use); tests create
+    databases of their own on it. Under pytest-xdist the workers share one cluster (the
+    first to need it starts it, the controller stops it at the end: tests/pg_harness.py
+    shared_cluster) and each names its databases with its own suffix."""
+    from tests import pg_harness
+
+    shared = getattr(request.config, "workerinput", {}).get(pg_harness.SHARED_DIR_KEY)
+    if shared:
+        yield pg_harness.shared_cluster(shared, namespace=os.environ.get("PYTEST_XDIST_WORKER", ""))
+        return
+    cluster = pg_harness.start_cluster()
     yield cluster
     cluster.stop()
 
