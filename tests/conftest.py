@@ -124,6 +124,20 @@ def pytest_unconfigure(config):
         stop_shared_cluster(shared)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks (--dist loadgroup)
+def pytest_collection_modifyitems(config, items):
+    """The tests of a module that has a module-scoped fixture (a served process, a filled
+    store) go to one xdist worker together, so that the fixture is made once, not once
+    per worker; every other test goes wherever a worker is free."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        definitions = getattr(item, "_fixtureinfo", None)
+        definitions = definitions.name2fixturedefs.values() if definitions else ()
+        if any(d.scope == "module" for defs in definitions for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture(scope="session")
 def pg_cluster(request):
     """One throwaway PostgreSQL cluster per test run (started on first use); tests create
