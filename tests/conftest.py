@@ -4,8 +4,11 @@ fixed cast of users, and real channels to it."""
 
 from __future__ import annotations
 
+import glob
 import itertools
+import json
 import os
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -94,8 +97,9 @@ def pytest_addoption(parser):
     )
 
 
-_PG_SHARED_DIR = pytest.StashKey[str]()
 MAX_AUTO_WORKERS = 4  # each worker has a server with its own pool on the one shared PostgreSQL
+RUN_DIR_KEY = "datastore_run_dir"  # xdist workerinput: the directory the controller made for the run
+_RUN_DIR = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -106,36 +110,77 @@ def pytest_xdist_auto_num_workers(config):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
-    """xdist controller: every worker learns where the shared PostgreSQL cluster is recorded."""
-    from tests.pg_harness import SHARED_DIR_KEY
-
+    """xdist controller: every worker learns the run's directory (the shared PostgreSQL
+    cluster is recorded there, and the groups of tests: pytest_xdist_make_scheduler)."""
     stash = node.config.stash
-    if _PG_SHARED_DIR not in stash:
-        stash[_PG_SHARED_DIR] = tempfile.mkdtemp(prefix="datastore-pg-shared-")
-    node.workerinput[SHARED_DIR_KEY] = stash[_PG_SHARED_DIR]
+    if _RUN_DIR not in stash:
+        stash[_RUN_DIR] = tempfile.mkdtemp(prefix="datastore-tests-")
+    node.workerinput[RUN_DIR_KEY] = stash[_RUN_DIR]
 
 
 def pytest_unconfigure(config):
     """xdist controller, once every worker is done: stops the shared cluster, if started."""
-    shared = config.stash.get(_PG_SHARED_DIR, None)
-    if shared:
+    run_dir = config.stash.get(_RUN_DIR, None)
+    if run_dir:
         from tests.pg_harness import stop_shared_cluster
 
-        stop_shared_cluster(shared)
+        try:
+            stop_shared_cluster(run_dir)
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks (--dist loadgroup)
+def _group(item) -> str | None:
+    """The tests that go to one xdist worker together, one after another: those marked
+    xdist_group (tests/helpers.py `serial`), and those of a module that has a module-scoped
+    fixture (a served process, a filled store: made once, not once per worker)."""
+    mark = item.get_closest_marker("xdist_group")
+    if mark:
+        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    info = getattr(item, "_fixtureinfo", None)
+    if info and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+        return item.nodeid.split("::", 1)[0]
+    return None
+
+
+@pytest.hookimpl(trylast=True)  # the node ids as the worker reports them to the controller
 def pytest_collection_modifyitems(config, items):
-    """The tests of a module that has a module-scoped fixture (a served process, a filled
-    store) go to one xdist worker together, so that the fixture is made once, not once
-    per worker; every other test goes wherever a worker is free."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        definitions = getattr(item, "_fixtureinfo", None)
-        definitions = definitions.name2fixturedefs.values() if definitions else ()
-        if any(d.scope == "module" for defs in definitions for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    """xdist worker: writes the groups of its tests for the controller's scheduler (every
+    worker collects the same tests, so each writes the same)."""
+    run_dir = getattr(config, "workerinput", {}).get(RUN_DIR_KEY)
+    if run_dir:
+        groups = {item.nodeid: group for item in items if (group := _group(item))}
+        path = os.path.join(run_dir, f"groups-{config.workerinput['workerid']}.json")
+        with open(path + ".new", "w") as f:
+            json.dump(groups, f)
+        os.replace(path + ".new", path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (pyproject addopts), with the groups of _group(). xdist's own
+    loadgroup marks a group in the node id, which pytest 9 no longer lets it change (it
+    would run every test on its own), so the workers hand the groups over in files."""
+    if config.getvalue("dist") != "loadgroup" or _RUN_DIR not in config.stash:
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    run_dir = config.stash[_RUN_DIR]
+
+    class GroupScheduling(LoadScopeScheduling):
+        """Every test a unit of its own, but a group is one unit (one worker, in order);
+        the largest units go first (xdist's loadscope order), so the serial group starts
+        at once instead of trailing at the end."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # the workers have all finished collecting by now
+                with open(glob.glob(os.path.join(run_dir, "groups-*.json"))[0]) as f:
+                    self.groups = json.load(f)
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -146,9 +191,9 @@ def pg_cluster(request):
     shared_cluster) and each names its databases with its own suffix."""
     from tests import pg_harness
 
-    shared = getattr(request.config, "workerinput", {}).get(pg_harness.SHARED_DIR_KEY)
-    if shared:
-        yield pg_harness.shared_cluster(shared, namespace=os.environ.get("PYTEST_XDIST_WORKER", ""))
+    run_dir = getattr(request.config, "workerinput", {}).get(RUN_DIR_KEY)
+    if run_dir:
+        yield pg_harness.shared_cluster(run_dir, namespace=request.config.workerinput["workerid"])
         return
     cluster = pg_harness.start_cluster()
     yield cluster

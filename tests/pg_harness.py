@@ -5,10 +5,10 @@ root). The cluster lives in a temp dir, listens on 127.0.0.1 on a free port, run
 fsync off, and is stopped and deleted at the end. As root, the server runs as the
 `postgres` system user, because PostgreSQL refuses to run as root.
 
-Under pytest-xdist the workers share one cluster (shared_cluster): the controller makes a
-directory for it, the first worker that needs PostgreSQL starts the cluster under a lock
-there and records it, the others reuse it, and the controller stops it when the run ends
-(stop_shared_cluster); every worker's databases carry its name as a suffix.
+Under pytest-xdist the workers share one cluster (shared_cluster): in a directory the
+controller made for the run, the first worker that needs PostgreSQL starts the cluster
+under a lock and records it, the others reuse it, and the controller stops it when the run
+ends (stop_shared_cluster); every worker's databases carry its name as a suffix.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
-SHARED_DIR_KEY = "datastore_pg_shared_dir"  # xdist workerinput: where the shared cluster is recorded
-_SHARED_STATE = "cluster.json"
+_SHARED_LOCK, _SHARED_STATE = "pg.lock", "pg.json"  # in the run's directory
 
 
 def _bin_dir() -> str | None:
@@ -143,13 +142,13 @@ def start_cluster(durable: bool = False) -> Cluster:
     raise RuntimeError("PostgreSQL did not accept connections")
 
 
-def shared_cluster(shared_dir: str, namespace: str) -> Cluster:
-    """The cluster recorded in shared_dir, started now if nobody has yet (under a lock, so
+def shared_cluster(run_dir: str, namespace: str) -> Cluster:
+    """The cluster recorded in run_dir, started now if nobody has yet (under a lock, so
     one worker starts it and the others wait for it); a handle that names databases with
     `namespace` as suffix. It is not stopped by the workers: stop_shared_cluster."""
-    with open(os.path.join(shared_dir, "lock"), "w") as lock:
+    with open(os.path.join(run_dir, _SHARED_LOCK), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        state = os.path.join(shared_dir, _SHARED_STATE)
+        state = os.path.join(run_dir, _SHARED_STATE)
         if os.path.exists(state):
             with open(state) as f:
                 cluster = Cluster(**json.load(f))
@@ -162,12 +161,9 @@ def shared_cluster(shared_dir: str, namespace: str) -> Cluster:
     return cluster
 
 
-def stop_shared_cluster(shared_dir: str) -> None:
-    """Stops the cluster recorded in shared_dir, if one was started, and removes the dir."""
-    state = os.path.join(shared_dir, _SHARED_STATE)
-    try:
-        if os.path.exists(state):
-            with open(state) as f:
-                Cluster(**json.load(f)).stop()
-    finally:
-        shutil.rmtree(shared_dir, ignore_errors=True)
+def stop_shared_cluster(run_dir: str) -> None:
+    """Stops the cluster recorded in run_dir, if one was started."""
+    state = os.path.join(run_dir, _SHARED_STATE)
+    if os.path.exists(state):
+        with open(state) as f:
+            Cluster(**json.load(f)).stop()
