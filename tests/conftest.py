@@ -176,7 +176,9 @@ def pytest_xdist_make_scheduler(config, log):
 
         def _split_scope(self, nodeid: str) -> str:
             if self.groups is None:  # the workers have all finished collecting by now
-                with open(glob.glob(os.path.join(run_dir, "groups-*.json"))[0]) as f:
+                written = glob.glob(os.path.join(run_dir, "groups-*.json"))
+                assert written, f"no xdist worker wrote its groups of tests into {run_dir}"
+                with open(written[0]) as f:
                     self.groups = json.load(f)
             return self.groups.get(nodeid, nodeid)
 
