@@ -4,8 +4,12 @@ fixed cast of users, and real channels to it."""
 
 from __future__ import annotations
 
+import glob
 import itertools
+import json
 import os
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 
@@ -93,13 +97,107 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    """One throwaway PostgreSQL cluster per test session (started on first use); tests
-    create databases of their own on it."""
-    from tests.pg_harness import start_cluster
+MAX_AUTO_WORKERS = 4  # each worker has a server with its own pool on the one shared PostgreSQL
+RUN_DIR_KEY = "datastore_run_dir"  # xdist workerinput: the directory the controller made for the run
+_RUN_DIR = pytest.StashKey[str]()
 
-    cluster = start_cluster()
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject addopts): a worker per core, at most MAX_AUTO_WORKERS."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_AUTO_WORKERS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist controller: every worker learns the run's directory (the shared PostgreSQL
+    cluster is recorded there, and the groups of tests: pytest_xdist_make_scheduler)."""
+    stash = node.config.stash
+    if _RUN_DIR not in stash:
+        stash[_RUN_DIR] = tempfile.mkdtemp(prefix="datastore-tests-")
+    node.workerinput[RUN_DIR_KEY] = stash[_RUN_DIR]
+
+
+def pytest_unconfigure(config):
+    """xdist controller, once every worker is done: stops the shared cluster, if started."""
+    run_dir = config.stash.get(_RUN_DIR, None)
+    if run_dir:
+        from tests.pg_harness import stop_shared_cluster
+
+        try:
+            stop_shared_cluster(run_dir)
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _group(item) -> str | None:
+    """The tests that go to one xdist worker together, one after another: those marked
+    xdist_group (tests/helpers.py `serial`), and those of a module that has a module-scoped
+    fixture (a served process, a filled store: made once, not once per worker)."""
+    mark = item.get_closest_marker("xdist_group")
+    if mark:
+        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    info = getattr(item, "_fixtureinfo", None)
+    if info and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+        return item.nodeid.split("::", 1)[0]
+    return None
+
+
+@pytest.hookimpl(trylast=True)  # the node ids as the worker reports them to the controller
+def pytest_collection_modifyitems(config, items):
+    """xdist worker: writes the groups of its tests for the controller's scheduler (every
+    worker collects the same tests, so each writes the same)."""
+    run_dir = getattr(config, "workerinput", {}).get(RUN_DIR_KEY)
+    if run_dir:
+        groups = {item.nodeid: group for item in items if (group := _group(item))}
+        path = os.path.join(run_dir, f"groups-{config.workerinput['workerid']}.json")
+        with open(path + ".new", "w") as f:
+            json.dump(groups, f)
+        os.replace(path + ".new", path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (pyproject addopts), with the groups of _group(). xdist's own
+    loadgroup marks a group in the node id, which pytest 9 no longer lets it change (it
+    would run every test on its own), so the workers hand the groups over in files."""
+    if config.getvalue("dist") != "loadgroup" or _RUN_DIR not in config.stash:
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    run_dir = config.stash[_RUN_DIR]
+
+    class GroupScheduling(LoadScopeScheduling):
+        """Every test a unit of its own, but a group is one unit (one worker, in order);
+        the largest units go first (xdist's loadscope order), so the serial group starts
+        at once instead of trailing at the end."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # the workers have all finished collecting by now
+                written = glob.glob(os.path.join(run_dir, "groups-*.json"))
+                assert written, f"no xdist worker wrote its groups of tests into {run_dir}"
+                with open(written[0]) as f:
+                    self.groups = json.load(f)
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(request):
+    """One throwaway PostgreSQL cluster per test run (started on first use); tests create
+    databases of their own on it. Under pytest-xdist the workers share one cluster (the
+    first to need it starts it, the controller stops it at the end: tests/pg_harness.py
+    shared_cluster) and each names its databases with its own suffix."""
+    from tests import pg_harness
+
+    run_dir = getattr(request.config, "workerinput", {}).get(RUN_DIR_KEY)
+    if run_dir:
+        yield pg_harness.shared_cluster(run_dir, namespace=request.config.workerinput["workerid"])
+        return
+    cluster = pg_harness.start_cluster()
     yield cluster
     cluster.stop()
 

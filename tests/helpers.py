@@ -10,6 +10,14 @@ from google.protobuf import json_format, struct_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+# Under pytest-xdist (pyproject addopts: -n auto --dist loadgroup) the tests marked
+# `serial` run one after another on one worker, never two at once, while the other
+# workers take the rest: the ones that start `serve --workers N` supervisors (a starting
+# supervisor removes the metrics directories of dead ones from the shared temp dir, which
+# test_workers_stop_when_their_supervisor_is_killed expects to find), and the ones that
+# hold real processes to a wall-clock bound or need their calls to overlap.
+serial = pytest.mark.xdist_group("serial")
+
 
 def expect_error(code: grpc.StatusCode, fn, *args, **kwargs) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as info:

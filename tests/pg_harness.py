@@ -4,18 +4,27 @@ Uses Debian's postgresql package (installed with apt-get if missing, when runnin
 root). The cluster lives in a temp dir, listens on 127.0.0.1 on a free port, runs with
 fsync off, and is stopped and deleted at the end. As root, the server runs as the
 `postgres` system user, because PostgreSQL refuses to run as root.
+
+Under pytest-xdist the workers share one cluster (shared_cluster): in a directory the
+controller made for the run, the first worker that needs PostgreSQL starts the cluster
+under a lock and records it, the others reuse it, and the controller stops it when the run
+ends (stop_shared_cluster); every worker's databases carry its name as a suffix.
 """
 
 from __future__ import annotations
 
+import fcntl
 import glob
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+_SHARED_LOCK, _SHARED_STATE = "pg.lock", "pg.json"  # in the run's directory
 
 
 def _bin_dir() -> str | None:
@@ -56,6 +65,7 @@ class Cluster:
     port: int
     as_postgres: bool
     durable: bool = False
+    namespace: str = ""  # suffix of every database this handle creates (one per xdist worker)
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         cmd = list(args)
@@ -91,6 +101,8 @@ class Cluster:
     def create_database(self, name: str) -> str:
         import psycopg
 
+        if self.namespace:
+            name = f"{name}_{self.namespace}"
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -128,3 +140,30 @@ def start_cluster(durable: bool = False) -> Cluster:
             time.sleep(0.1)
     cluster.stop()
     raise RuntimeError("PostgreSQL did not accept connections")
+
+
+def shared_cluster(run_dir: str, namespace: str) -> Cluster:
+    """The cluster recorded in run_dir, started now if nobody has yet (under a lock, so
+    one worker starts it and the others wait for it); a handle that names databases with
+    `namespace` as suffix. It is not stopped by the workers: stop_shared_cluster."""
+    with open(os.path.join(run_dir, _SHARED_LOCK), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = os.path.join(run_dir, _SHARED_STATE)
+        if os.path.exists(state):
+            with open(state) as f:
+                cluster = Cluster(**json.load(f))
+        else:
+            cluster = start_cluster()
+            with open(state + ".new", "w") as f:
+                json.dump(asdict(cluster), f)
+            os.replace(state + ".new", state)
+    cluster.namespace = namespace
+    return cluster
+
+
+def stop_shared_cluster(run_dir: str) -> None:
+    """Stops the cluster recorded in run_dir, if one was started."""
+    state = os.path.join(run_dir, _SHARED_STATE)
+    if os.path.exists(state):
+        with open(state) as f:
+            Cluster(**json.load(f)).stop()

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from datastore.v1 import auth_pb2, auth_pb2_grpc
+from tests.helpers import serial
 from tests.procs import DATASTORE, cli, environment, serve
 
 
@@ -114,6 +115,7 @@ def test_password_options(db):
         served.stop_checked()
 
 
+@serial  # refused within a wall-clock bound: see tests/helpers.py
 def test_revoke_and_delete_reach_a_running_server(db):
     cli("user", "add", "root", "--password", "root-pass-1", "--admin", db=db)
     cli("user", "add", "gone", "--password", "gone-pass-1", db=db)

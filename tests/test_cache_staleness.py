@@ -11,10 +11,12 @@ import pytest
 
 from datastore.v1 import descriptor_pb2, descriptor_pb2_grpc, entry_pb2, entry_pb2_grpc
 from server.storage.cache import MAX_AGE_S
-from tests.helpers import error_info, value
+from tests.helpers import error_info, serial, value
 from tests.procs import cli, serve
 
 BOUND_S = MAX_AGE_S + 0.5  # the rule, plus a call's time
+
+pytestmark = serial  # a wall-clock bound on other processes: see tests/helpers.py
 
 
 @pytest.fixture

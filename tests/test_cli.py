@@ -12,6 +12,7 @@ import pytest
 
 from datastore.v1 import auth_pb2, auth_pb2_grpc, entry_pb2, entry_pb2_grpc
 from datastore_client import DatastoreClient, DatastoreError
+from tests.helpers import serial
 from tests.procs import DATASTORE, cli, serve
 
 
@@ -72,6 +73,7 @@ def test_serve_prints_listeners_and_stops_cleanly(db):
     assert served.stop(signal.SIGINT) == 0
 
 
+@serial  # a stream read whole within one grace period: see tests/helpers.py
 def test_sigterm_stops_both_listeners_at_once_and_drains_them_together(db):
     """A REST stream still being read holds the HTTP drain; meanwhile the gRPC listener
     takes no new call (it used to serve on until HTTP had drained), the stream still

@@ -16,10 +16,12 @@ import pytest
 
 from datastore.v1 import entry_pb2
 from datastore_client import DatastoreClient
-from tests.helpers import value
+from tests.helpers import serial, value
 from tests.procs import cli, serve
 
 BATCH = 1000  # limits.BULK_MAX: the largest batch a caller may send
+
+pytestmark = serial  # a kill timed against writes in flight, racing writers: see tests/helpers.py
 
 
 def _admin(db: str) -> str:

@@ -14,9 +14,12 @@ import httpx
 
 from datastore.v1 import descriptor_pb2, descriptor_pb2_grpc, entry_pb2, entry_pb2_grpc
 from server.storage.group_commit import WalSync
+from tests.helpers import serial
 from tests.procs import cli, serve
 
 ADMIN = ("committer", "commit-pass-1")
+
+pytestmark = serial  # fsync rounds counted against thread timing: see tests/helpers.py
 
 
 class _SlowWal(WalSync):

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tests.helpers import serial
 from tests.procs import cli, serve
 
 
@@ -208,6 +209,7 @@ def _datastore() -> list[str]:
     return [DATASTORE]
 
 
+@serial  # a supervisor: see tests/helpers.py
 def test_tls_with_workers(pki, process_db):
     """`serve --workers 2` with TLS on both listeners: every worker serves it."""
     from tests.workers_helpers import admin_token, records

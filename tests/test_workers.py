@@ -21,6 +21,7 @@ import pytest
 
 from datastore.v1 import auth_pb2, auth_pb2_grpc
 from datastore_client import DatastoreClient, DatastoreError
+from tests.helpers import serial
 from tests.procs import DATASTORE, environment, serve
 from tests.workers_helpers import (
     READY,
@@ -36,6 +37,8 @@ from tests.workers_helpers import (
     wait_until,
     worker_pids,
 )
+
+pytestmark = serial  # supervisors: see tests/helpers.py
 
 
 def _fresh_connection_call(served, token: str) -> int:

@@ -17,7 +17,7 @@ import httpx
 from datastore.v1 import descriptor_pb2, descriptor_pb2_grpc, entry_pb2, entry_pb2_grpc, sharing_pb2, sharing_pb2_grpc
 from datastore_client import Aborted, DatastoreClient, DatastoreError
 from server.storage.cache import MAX_AGE_S
-from tests.helpers import value
+from tests.helpers import serial, value
 from tests.procs import cli
 from tests.workers_helpers import (
     admin_token,
@@ -30,6 +30,8 @@ from tests.workers_helpers import (
     wait_until,
     worker_pids,
 )
+
+pytestmark = serial  # supervisors, and bounds on what a worker sees: see tests/helpers.py
 
 SLACK_S = 1.5  # scheduling on a busy 2-core machine, on top of the cache lifetime
 REFUSED = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED)

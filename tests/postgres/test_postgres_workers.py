@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from datastore_client import DatastoreClient
+from tests.helpers import serial
 from tests.workers_helpers import (
     admin_token,
     alive,
@@ -20,7 +21,7 @@ from tests.workers_helpers import (
     worker_pids,
 )
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, serial]  # a supervisor: see tests/helpers.py
 
 
 def test_two_workers_on_postgresql(pg_cluster):
