@@ -129,6 +129,14 @@ def check_limit(limit: int, offset: int, *, maximum: int = PAGE_MAX) -> tuple[in
     return (limit or PAGE_DEFAULT), offset
 
 
+def check_batch(count: int, field: str, when_empty: str, items: str) -> None:
+    """A batch call names at least one item and at most BULK_MAX."""
+    if count == 0:
+        raise InvalidArgument.for_field(field, when_empty)
+    if count > BULK_MAX:
+        raise InvalidArgument.for_field(field, f"at most {BULK_MAX} {items} per call")
+
+
 def check_keys_unique(keys: list[str], field: str = "entries") -> None:
     seen: set[str] = set()
     for i, key in enumerate(keys):

@@ -8,6 +8,7 @@ existence. Writes run in one transaction each; bulk puts are all or nothing.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from server.domain import limits
@@ -52,9 +53,7 @@ class EntryService:
     def get(
         self, principal: t.Principal, store: str, key: str, customer_id: int | None, *, include_deleted: bool = False
     ) -> t.Entry:
-        d = open_store(self.caches, store)
-        customer = access.resolve_customer(principal, d, customer_id)
-        access.require_read(principal, d, customer)
+        d, customer = self._open(principal, store, customer_id, access.require_read)
         key = normalize_key(d, key)
         entry = entry_repo.get_entry(d, customer, key, include_deleted=include_deleted, refs=self.refs)
         if entry is None:
@@ -75,9 +74,7 @@ class EntryService:
         customer_id: int | None = None,
         expect: t.Expect = t.Expect.ANY,
     ) -> t.Entry:
-        d = open_store(self.caches, store)
-        customer = access.resolve_customer(principal, d, customer_id)
-        access.require_write(principal, d, customer)
+        d, customer = self._open(principal, store, customer_id, access.require_write)
         key = normalize_key(d, key)
         value = check_value(d, value)
         # One entry is one SQL statement (an upsert, or an update guarded by the
@@ -101,13 +98,8 @@ class EntryService:
     def bulk_put(
         self, principal: t.Principal, store: str, items: list[tuple[str, Any]], customer_id: int | None
     ) -> list[t.Entry]:
-        d = open_store(self.caches, store)
-        customer = access.resolve_customer(principal, d, customer_id)
-        access.require_write(principal, d, customer)
-        if not items:
-            raise InvalidArgument.for_field("entries", "must contain at least one entry")
-        if len(items) > limits.BULK_MAX:
-            raise InvalidArgument.for_field("entries", f"at most {limits.BULK_MAX} entries per call")
+        d, customer = self._open(principal, store, customer_id, access.require_write)
+        limits.check_batch(len(items), "entries", "must contain at least one entry", "entries")
         clean = [
             (normalize_key(d, key, f"entries[{i}].key"), check_value(d, value, f"entries[{i}].value"))
             for i, (key, value) in enumerate(items)
@@ -120,16 +112,20 @@ class EntryService:
         return written
 
     def delete(self, principal: t.Principal, store: str, keys: list[str], customer_id: int | None) -> list[t.Entry]:
-        d = open_store(self.caches, store)
-        customer = access.resolve_customer(principal, d, customer_id)
-        access.require_write(principal, d, customer)
-        if not keys:
-            raise InvalidArgument.for_field("keys", "name at least one key to delete")
-        if len(keys) > limits.BULK_MAX:
-            raise InvalidArgument.for_field("keys", f"at most {limits.BULK_MAX} keys per call")
+        d, customer = self._open(principal, store, customer_id, access.require_write)
+        limits.check_batch(len(keys), "keys", "name at least one key to delete", "keys")
         clean = sorted({normalize_key(d, k, f"keys[{i}]") for i, k in enumerate(keys)})
         with write_transaction():
             return entry_repo.delete_entries(d, customer, clean, principal.user_id, refs=self.refs)
+
+    def _open(
+        self, principal: t.Principal, store: str, customer_id: int | None, require: Callable[..., None]
+    ) -> tuple[t.Descriptor, int]:
+        """The store and the customer a call works on, once the caller may `require` them."""
+        d = open_store(self.caches, store)
+        customer = access.resolve_customer(principal, d, customer_id)
+        require(principal, d, customer)
+        return d, customer
 
     @staticmethod
     def _customer_known(principal: t.Principal, customer_id: int) -> bool:
