@@ -3,9 +3,10 @@
 grpcio answers a request its deserializer cannot parse with INTERNAL ("Exception
 deserializing request!") before any interceptor runs, so a malformed message would look
 like a server fault and would skip authentication. Here every handler registered - ours
-and the stock health and reflection services, of any arity - gets a deserializer that never raises: it hands a `Malformed` marker to the behaviour, which
-raises InvalidArgument from inside the call, after the call rules (authentication
-first, then the one error mapping: server/api/interceptors.py) have run.
+and the stock health and reflection services, of any arity - gets a deserializer that
+never raises: it hands a `Malformed` marker to the behaviour, which raises
+InvalidArgument from inside the call, after the call rules (authentication first, then
+the one error mapping: server/api/interceptors.py) have run.
 
 `register` can also note each handler by its full method name: the REST shim calls
 exactly these handlers in-process (server/rest/inprocess.py).
