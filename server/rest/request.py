@@ -11,14 +11,11 @@ from urllib.parse import parse_qsl, quote
 
 from server.api.interceptors import is_open
 from server.rest.dialects import Dialect
-from server.rest.rules import Match, Router
+from server.rest.rules import ROUTED_AS, Match, Router
 
 # The headers that carry credentials: passed to the methods as gRPC metadata (what
 # server/services/auth.py reads); a closed route asked without any of them is 401 at once.
 CREDENTIAL_HEADERS = (b"authorization", b"argus-api-key")
-# HEAD goes wherever GET does (RFC 9110, 9.3.2): the same call, status and headers,
-# Content-Length included; the HTTP server sends no body on a HEAD (uvicorn drops it).
-ROUTED_AS = {"HEAD": "GET"}
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")  # what a gRPC metadata value may hold
 
 

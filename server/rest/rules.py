@@ -24,6 +24,10 @@ LIT, STAR, DSTAR = 0, 1, 2  # also the preference order
 _LITERAL = re.compile(r"^[A-Za-z0-9_.\-~%@!$&'()+,;=]+$")
 _FIELD_PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
+# HEAD goes wherever GET does (RFC 9110, 9.3.2): the same call, status and headers,
+# Content-Length included; the HTTP server sends no body on a HEAD (uvicorn drops it).
+ROUTED_AS = {"HEAD": "GET"}
+
 
 class TemplateError(ValueError):
     pass
@@ -213,9 +217,10 @@ class Router:
         return None
 
     def allowed(self, raw_path: str) -> list[str]:
-        """Methods that would match this path (for 405 and its Allow header)."""
+        """Methods that would match this path (for 405 and its Allow header), HEAD with GET."""
         parts = raw_path.lstrip("/").split("/")
-        return sorted({r.http_method for r in self.routes if _match(r, parts) is not None})
+        methods = {r.http_method for r in self.routes if _match(r, parts) is not None}
+        return sorted(methods | {alias for alias, method in ROUTED_AS.items() if method in methods})
 
     def dialect_for_path(self, raw_path: str) -> str | None:
         """The dialect whose routes share the longest literal prefix with the path."""

@@ -206,7 +206,7 @@ def test_other_statuses(harness, argus):
     r = argus.post("/datastores/v1/descriptor", content=b"<a/>", headers={"content-type": "application/xml"})
     assert r.status_code == 405 and r.json()["responseCode"] == 405  # as Argus documents: bad content type
     r = argus.patch("/datastores/v1/descriptor")
-    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"  # HEAD goes where GET does
     r = argus.get("/datastores/v1/nothing-here")
     assert r.status_code == 404 and list(r.json()) == ENVELOPE
 

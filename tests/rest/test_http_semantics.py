@@ -133,7 +133,7 @@ def test_head_where_get_is_not_routed_answers_as_get(addr, token):
 
 def test_other_methods_are_unchanged(addr, token):
     status, headers, _, _ = rawhttp.parse(rawhttp.exchange(addr, _request(b"OPTIONS", "/v1/descriptors", token)))
-    assert status == 405 and headers[b"allow"] == b"GET, POST"
+    assert status == 405 and headers[b"allow"] == b"GET, HEAD, POST"
 
 
 def _answers(addr: str, data: bytes, methods: list[bytes]) -> tuple[list[int], float]:
